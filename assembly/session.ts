@@ -1,0 +1,81 @@
+import { SESSION_CLIENT, SESSION_RSV1 } from "./abi";
+
+// Per-connection state: one fixed-size slot in linear memory, reused through a free list.
+export const S_STATE: u32 = 0; // u8 decoder state
+export const S_FLAGS: u32 = 1; // u8 F_* bits
+export const S_HDR_LEN: u32 = 2; // u8 header bytes gathered
+export const S_HDR_NEED: u32 = 3; // u8 header bytes needed
+export const S_HDR: u32 = 4; // u8[14] frame header
+export const S_FRAME_OP: u32 = 18; // u8 opcode of the current frame
+export const S_FRAME_BITS: u32 = 19; // u8 first header byte of the current frame
+export const S_MSG_OP: u32 = 20; // u8 opcode of the message in progress, 0 if none
+export const S_MSG_FLAGS: u32 = 21; // u8 FLAG_RSV1 of the message, FLAG_FIRST until its first piece is out
+export const S_CTRL_LEN: u32 = 22; // u8 control payload bytes gathered
+export const S_MASK: u32 = 24; // u32 masking key of the current frame
+export const S_MASK_POS: u32 = 28; // u32 bytes of the current frame unmasked so far, mod 4
+export const S_REMAINING: u32 = 32; // u64 payload bytes left in the current frame
+export const S_MSG_LEN: u32 = 40; // u64 bytes of the current message so far
+export const S_MAX_FRAME: u32 = 48; // u64, 0 = unlimited
+export const S_MAX_MESSAGE: u32 = 56; // u64, 0 = unlimited
+export const S_UTF8: u32 = 64; // u32 validator state of the text message in progress
+export const S_NEXT_FREE: u32 = 68; // u32 free-list link
+// Control frame payload gathered across chunks (5.5: at most 125 bytes). Before a client's
+// handshake completes it holds the 24-byte Sec-WebSocket-Key instead.
+export const S_CTRL: u32 = 72;
+export const SESSION_SIZE: u32 = 200;
+
+export const F_CLIENT: u8 = 1;
+export const F_RSV1: u8 = 2;
+export const F_CLOSE_RECEIVED: u8 = 4;
+export const F_CLOSE_SENT: u8 = 8;
+export const F_FAILED: u8 = 16;
+
+let freeList: usize = 0;
+let liveCount: u32 = 0;
+
+export function sessionOpen(flags: u32): usize {
+  let s = freeList;
+  if (s != 0) freeList = <usize>load<u32>(s + S_NEXT_FREE);
+  else s = heap.alloc(SESSION_SIZE);
+  memory.fill(s, 0, SESSION_SIZE);
+  let f: u8 = 0;
+  if (flags & SESSION_CLIENT) f |= F_CLIENT;
+  if (flags & SESSION_RSV1) f |= F_RSV1;
+  store<u8>(s + S_FLAGS, f);
+  liveCount++;
+  return s;
+}
+
+export function sessionFree(s: usize): void {
+  store<u32>(s + S_NEXT_FREE, <u32>freeList);
+  freeList = s;
+  liveCount--;
+}
+
+export function sessionCount(): u32 {
+  return liveCount;
+}
+
+// Set after the handshake negotiates permessage-deflate.
+export function sessionAllowRsv1(s: usize, allow: bool): void {
+  const f = load<u8>(s + S_FLAGS);
+  store<u8>(s + S_FLAGS, allow ? f | F_RSV1 : f & ~F_RSV1);
+}
+
+// Limits arrive as f64 so hosts can pass sizes above 4 GiB without BigInt; 0 means unlimited.
+export function sessionLimits(s: usize, maxFrame: f64, maxMessage: f64): void {
+  store<u64>(s + S_MAX_FRAME, <u64>maxFrame);
+  store<u64>(s + S_MAX_MESSAGE, <u64>maxMessage);
+}
+
+export function hasFlag(s: usize, f: u8): bool {
+  return (load<u8>(s + S_FLAGS) & f) != 0;
+}
+
+export function setFlag(s: usize, f: u8): void {
+  store<u8>(s + S_FLAGS, load<u8>(s + S_FLAGS) | f);
+}
+
+export function ctrlPtr(s: usize): usize {
+  return s + S_CTRL;
+}
