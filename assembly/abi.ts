@@ -4,12 +4,15 @@
 export const INPUT_CAP: u32 = 65536;
 // Worst case: every 2-byte frame a client receives is an empty ping answered by a 6-byte masked pong.
 export const OUTPUT_CAP: u32 = INPUT_CAP * 3 + 1024;
-// Worst case: one event per 2-byte frame, plus a reply and a terminal event.
-export const EVENT_CAP: u32 = INPUT_CAP / 2 + 8;
+// Worst case: a client receiving 2-byte empty pings gets two events (ping, reply) per 2 bytes.
+export const EVENT_CAP: u32 = INPUT_CAP + 8;
 export const EVENT_SIZE: u32 = 16;
 // Small frames are assembled here: up to 14 header bytes, then the payload at SEND_PAYLOAD.
 export const SEND_CAP: u32 = 65536 + 16;
 export const SEND_PAYLOAD: u32 = 16;
+// Masking keys for frames the core writes on its own (a client's pong and close echo), refilled by
+// the host with crypto.getRandomValues.
+export const KEY_POOL_SIZE: u32 = 4096;
 // The handshake result record and its header table.
 export const HS_MAX_HEADERS: u32 = 128;
 export const HS_RECORD_SIZE: u32 = 128 + HS_MAX_HEADERS * 16;

@@ -1,4 +1,4 @@
-import { EVENT_CAP, EVENT_SIZE, HS_RECORD_SIZE, INPUT_CAP, OUTPUT_CAP, SEND_CAP } from "./abi";
+import { EVENT_CAP, EVENT_SIZE, HS_RECORD_SIZE, INPUT_CAP, KEY_POOL_SIZE, OUTPUT_CAP, SEND_CAP } from "./abi";
 
 // One set of regions per instance, shared by every session: a call's results are valid until the
 // next call, and the host consumes them before making it.
@@ -7,3 +7,4 @@ export const outputBase: usize = heap.alloc(OUTPUT_CAP);
 export const eventBase: usize = heap.alloc(EVENT_CAP * EVENT_SIZE);
 export const sendBase: usize = heap.alloc(SEND_CAP);
 export const hsBase: usize = heap.alloc(HS_RECORD_SIZE);
+export const keyPoolBase: usize = heap.alloc(KEY_POOL_SIZE);

@@ -1,0 +1,309 @@
+import {
+  CLOSE_INVALID_DATA,
+  CLOSE_NO_STATUS,
+  CLOSE_PROTOCOL,
+  CLOSE_TOO_BIG,
+  ERR_CLOSE_ONE_BYTE,
+  ERR_CONTROL_TOO_LONG,
+  ERR_EXPECTED_CONTINUATION,
+  ERR_EXPECTED_MASK,
+  ERR_FRAGMENTED_CONTROL,
+  ERR_FRAME_TOO_LARGE,
+  ERR_INVALID_CLOSE_CODE,
+  ERR_INVALID_UTF8,
+  ERR_LENGTH_TOP_BIT,
+  ERR_MESSAGE_TOO_LARGE,
+  ERR_RESERVED_OPCODE,
+  ERR_UNEXPECTED_CONTINUATION,
+  ERR_UNEXPECTED_MASK,
+  ERR_UNEXPECTED_RSV,
+  FLAG_FIN,
+  FLAG_FIRST,
+  FLAG_RSV1,
+  KIND_BINARY,
+  KIND_CLOSE,
+  KIND_ERROR,
+  KIND_PING,
+  KIND_PONG,
+  KIND_REPLY,
+  KIND_TEXT,
+  OP_BINARY,
+  OP_CLOSE,
+  OP_CONT,
+  OP_PING,
+  OP_PONG,
+  OP_TEXT,
+} from "./abi";
+import { closeCodeValid } from "./close";
+import { eventsProduced, pushEvent, reserveOutput, resetEvents } from "./events";
+import { nextKey } from "./keys";
+import { mask } from "./mask";
+import {
+  F_CLIENT,
+  F_CLOSE_RECEIVED,
+  F_CLOSE_SENT,
+  F_FAILED,
+  F_RSV1,
+  hasFlag,
+  S_CTRL,
+  S_CTRL_LEN,
+  S_FLAGS,
+  S_FRAME_BITS,
+  S_FRAME_OP,
+  S_HDR,
+  S_HDR_LEN,
+  S_HDR_NEED,
+  S_MASK,
+  S_MASK_POS,
+  S_MAX_FRAME,
+  S_MAX_MESSAGE,
+  S_MSG_FLAGS,
+  S_MSG_LEN,
+  S_MSG_OP,
+  S_REMAINING,
+  S_STATE,
+  S_UTF8,
+  setFlag,
+} from "./session";
+import { UTF8_ACCEPT, UTF8_REJECT, utf8Step, utf8Valid } from "./utf8";
+
+// RFC 6455 5.2 base framing, decoded incrementally over chunks of any size.
+const ST_HEADER: u8 = 0;
+const ST_DATA: u8 = 1;
+const ST_CONTROL: u8 = 2;
+
+// Decodes one received chunk at [ptr, ptr+len) for session s, unmasking payloads in place.
+// Returns the number of events written to the event table.
+export function receive(s: usize, ptr: usize, len: u32): u32 {
+  resetEvents();
+  let p = ptr;
+  const end = ptr + len;
+  while (p < end && (load<u8>(s + S_FLAGS) & (F_FAILED | F_CLOSE_RECEIVED)) == 0) {
+    const state = load<u8>(s + S_STATE);
+    if (state == ST_HEADER) p = readHeader(s, p, end);
+    else if (state == ST_DATA) p = readData(s, p, end);
+    else p = readControl(s, p, end);
+  }
+  return eventsProduced();
+}
+
+function headerSize(b1: u32): u32 {
+  const len7 = b1 & 0x7f;
+  return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + (b1 >> 7) * 4;
+}
+
+// Parses straight from the input when the whole header is there, else gathers it in the session.
+function readHeader(s: usize, p: usize, end: usize): usize {
+  let have = <u32>load<u8>(s + S_HDR_LEN);
+  const avail = <u32>(end - p);
+  if (have == 0 && avail >= 2) {
+    const need = headerSize(load<u8>(p + 1));
+    if (avail >= need) {
+      startFrame(s, p, p + need);
+      return p + need;
+    }
+  }
+  const hdr = s + S_HDR;
+  let need: u32 = have < 2 ? 2 : load<u8>(s + S_HDR_NEED);
+  while (p < end && have < need) {
+    store<u8>(hdr + have, load<u8>(p));
+    have++;
+    p++;
+    if (have == 2) need = headerSize(load<u8>(hdr + 1));
+  }
+  if (have < need) {
+    store<u8>(s + S_HDR_LEN, <u8>have);
+    store<u8>(s + S_HDR_NEED, <u8>need);
+    return p;
+  }
+  store<u8>(s + S_HDR_LEN, 0);
+  startFrame(s, hdr, p);
+  return p;
+}
+
+// Validates a complete header at h; `next` is where its payload starts in the input.
+function startFrame(s: usize, h: usize, next: usize): void {
+  const b0 = <u32>load<u8>(h);
+  const b1 = <u32>load<u8>(h + 1);
+  const op = b0 & 0x0f;
+  const rsv1 = (b0 & 0x40) != 0;
+  // 5.2: RSV bits must be 0 unless an extension defines them; only permessage-deflate's RSV1 is known.
+  if ((b0 & 0x30) != 0 || (rsv1 && !hasFlag(s, F_RSV1))) return fail(s, ERR_UNEXPECTED_RSV, CLOSE_PROTOCOL);
+  if ((op > OP_BINARY && op < OP_CLOSE) || op > OP_PONG) return fail(s, ERR_RESERVED_OPCODE, CLOSE_PROTOCOL);
+  // 5.1: clients mask every frame, servers none.
+  const masked = (b1 & 0x80) != 0;
+  if (hasFlag(s, F_CLIENT)) {
+    if (masked) return fail(s, ERR_UNEXPECTED_MASK, CLOSE_PROTOCOL);
+  } else if (!masked) return fail(s, ERR_EXPECTED_MASK, CLOSE_PROTOCOL);
+
+  const len7 = b1 & 0x7f;
+  let plen: u64 = len7;
+  let off: usize = 2;
+  if (len7 == 126) {
+    plen = bswap<u16>(load<u16>(h + 2));
+    off = 4;
+  } else if (len7 == 127) {
+    plen = bswap<u64>(load<u64>(h + 2));
+    off = 10;
+    // 5.2: the most significant bit of a 64-bit length must be 0.
+    if (plen >> 63) return fail(s, ERR_LENGTH_TOP_BIT, CLOSE_PROTOCOL);
+  }
+  const maxFrame = load<u64>(s + S_MAX_FRAME);
+  if (maxFrame != 0 && plen > maxFrame) return fail(s, ERR_FRAME_TOO_LARGE, CLOSE_TOO_BIG);
+
+  if (op >= OP_CLOSE) {
+    // 5.5: control frames are never fragmented, carry at most 125 bytes, and are not compressed.
+    if ((b0 & 0x80) == 0) return fail(s, ERR_FRAGMENTED_CONTROL, CLOSE_PROTOCOL);
+    if (plen > 125) return fail(s, ERR_CONTROL_TOO_LONG, CLOSE_PROTOCOL);
+    if (rsv1) return fail(s, ERR_UNEXPECTED_RSV, CLOSE_PROTOCOL);
+  } else if (!startData(s, op, rsv1, plen)) return;
+
+  store<u8>(s + S_FRAME_OP, <u8>op);
+  store<u8>(s + S_FRAME_BITS, <u8>b0);
+  store<u32>(s + S_MASK, masked ? load<u32>(h + off) : 0);
+  store<u32>(s + S_MASK_POS, 0);
+  store<u64>(s + S_REMAINING, plen);
+  if (op >= OP_CLOSE) {
+    store<u8>(s + S_CTRL_LEN, 0);
+    store<u8>(s + S_STATE, ST_CONTROL);
+    if (plen == 0) finishControl(s);
+  } else {
+    store<u8>(s + S_STATE, ST_DATA);
+    if (plen == 0) emitData(s, next, 0, true);
+  }
+}
+
+// 5.4: a message is one text/binary frame followed by continuations until FIN.
+function startData(s: usize, op: u32, rsv1: bool, plen: u64): bool {
+  const msgOp = load<u8>(s + S_MSG_OP);
+  if (op == OP_CONT) {
+    if (msgOp == 0) return failed(s, ERR_UNEXPECTED_CONTINUATION, CLOSE_PROTOCOL);
+    // RFC 7692 6.1: RSV1 marks the first frame of a compressed message only.
+    if (rsv1) return failed(s, ERR_UNEXPECTED_RSV, CLOSE_PROTOCOL);
+  } else {
+    if (msgOp != 0) return failed(s, ERR_EXPECTED_CONTINUATION, CLOSE_PROTOCOL);
+    store<u8>(s + S_MSG_OP, <u8>op);
+    store<u8>(s + S_MSG_FLAGS, FLAG_FIRST | (rsv1 ? FLAG_RSV1 : 0));
+    store<u64>(s + S_MSG_LEN, 0);
+    store<u32>(s + S_UTF8, UTF8_ACCEPT);
+  }
+  const msgLen = load<u64>(s + S_MSG_LEN) + plen;
+  const maxMessage = load<u64>(s + S_MAX_MESSAGE);
+  if (maxMessage != 0 && msgLen > maxMessage) return failed(s, ERR_MESSAGE_TOO_LARGE, CLOSE_TOO_BIG);
+  store<u64>(s + S_MSG_LEN, msgLen);
+  return true;
+}
+
+function readData(s: usize, p: usize, end: usize): usize {
+  const remaining = load<u64>(s + S_REMAINING);
+  const avail: u64 = end - p;
+  const n = <u32>(remaining < avail ? remaining : avail);
+  unmask(s, p, n);
+  store<u64>(s + S_REMAINING, remaining - n);
+  emitData(s, p, n, remaining == <u64>n);
+  return p + n;
+}
+
+function unmask(s: usize, p: usize, n: u32): void {
+  const key = load<u32>(s + S_MASK);
+  // A zero key (or an unmasked frame) leaves the bytes as they are.
+  if (key == 0) return;
+  const pos = load<u32>(s + S_MASK_POS);
+  mask(p, n, key, pos);
+  store<u32>(s + S_MASK_POS, (pos + n) & 3);
+}
+
+function emitData(s: usize, p: usize, n: u32, frameDone: bool): void {
+  const msgOp = load<u8>(s + S_MSG_OP);
+  const msgFlags = load<u8>(s + S_MSG_FLAGS);
+  const fin = frameDone && (load<u8>(s + S_FRAME_BITS) & 0x80) != 0;
+  // 8.1: text is validated as it arrives so invalid UTF-8 fails at once; compressed text is
+  // validated by the host after inflating.
+  if (msgOp == OP_TEXT && (msgFlags & FLAG_RSV1) == 0) {
+    const state = utf8Step(load<u32>(s + S_UTF8), p, n);
+    if (state == UTF8_REJECT || (fin && state != UTF8_ACCEPT)) return fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
+    store<u32>(s + S_UTF8, state);
+  }
+  if (frameDone) store<u8>(s + S_STATE, ST_HEADER);
+  if (n == 0 && !fin) return;
+  const kind = msgOp == OP_TEXT ? KIND_TEXT : KIND_BINARY;
+  pushEvent(kind, (msgFlags & (FLAG_FIRST | FLAG_RSV1)) | (fin ? FLAG_FIN : 0), 0, p, n, 0);
+  store<u8>(s + S_MSG_FLAGS, msgFlags & ~FLAG_FIRST);
+  if (fin) store<u8>(s + S_MSG_OP, 0);
+}
+
+// Control payloads are gathered in the session, so a ping split over chunks still arrives whole.
+function readControl(s: usize, p: usize, end: usize): usize {
+  const remaining = <u32>load<u64>(s + S_REMAINING);
+  const avail = <u32>(end - p);
+  const n = remaining < avail ? remaining : avail;
+  const have = <u32>load<u8>(s + S_CTRL_LEN);
+  const dst = s + S_CTRL + have;
+  memory.copy(dst, p, n);
+  unmask(s, dst, n);
+  store<u8>(s + S_CTRL_LEN, <u8>(have + n));
+  store<u64>(s + S_REMAINING, remaining - n);
+  if (n == remaining) finishControl(s);
+  return p + n;
+}
+
+function finishControl(s: usize): void {
+  store<u8>(s + S_STATE, ST_HEADER);
+  const op = <u32>load<u8>(s + S_FRAME_OP);
+  const payload = s + S_CTRL;
+  const len = <u32>load<u8>(s + S_CTRL_LEN);
+  if (op == OP_PING) {
+    pushEvent(KIND_PING, 0, 0, payload, len, 0);
+    // 5.5.2: answer a ping with a pong carrying the same payload, unless we are closing.
+    if (!hasFlag(s, F_CLOSE_SENT)) writeReply(s, 0x80 | OP_PONG, payload, len);
+  } else if (op == OP_PONG) {
+    pushEvent(KIND_PONG, 0, 0, payload, len, 0);
+  } else {
+    receiveClose(s, payload, len);
+  }
+}
+
+// 5.5.1: a close payload is empty or a 2-byte code followed by a UTF-8 reason.
+function receiveClose(s: usize, payload: usize, len: u32): void {
+  let code: u32 = CLOSE_NO_STATUS;
+  if (len == 1) return fail(s, ERR_CLOSE_ONE_BYTE, CLOSE_PROTOCOL);
+  if (len >= 2) {
+    code = bswap<u16>(load<u16>(payload));
+    if (!closeCodeValid(code)) return fail(s, ERR_INVALID_CLOSE_CODE, CLOSE_PROTOCOL);
+    if (!utf8Valid(payload + 2, len - 2)) return fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
+  }
+  setFlag(s, F_CLOSE_RECEIVED);
+  pushEvent(KIND_CLOSE, 0, code, payload + 2, len >= 2 ? len - 2 : 0, 0);
+  // 5.5.1: echo the status code, once.
+  if (!hasFlag(s, F_CLOSE_SENT)) {
+    setFlag(s, F_CLOSE_SENT);
+    writeReply(s, 0x80 | OP_CLOSE, payload, len >= 2 ? 2 : 0);
+  }
+}
+
+// A control frame of the core's own, written to the output region.
+function writeReply(s: usize, b0: u32, payload: usize, len: u32): void {
+  const client = hasFlag(s, F_CLIENT);
+  const head: u32 = client ? 6 : 2;
+  const at = reserveOutput(head + len);
+  store<u8>(at, <u8>b0);
+  store<u8>(at + 1, <u8>(len | (client ? 0x80 : 0)));
+  memory.copy(at + head, payload, len);
+  if (client) {
+    const key = nextKey();
+    store<u32>(at + 2, key);
+    mask(at + head, len, key, 0);
+  }
+  pushEvent(KIND_REPLY, 0, 0, at, head + len, 0);
+}
+
+// A failed connection reports once and then ignores its input (7.1.7).
+function fail(s: usize, err: u32, code: u32): void {
+  setFlag(s, F_FAILED);
+  pushEvent(KIND_ERROR, 0, code, 0, 0, err);
+}
+
+function failed(s: usize, err: u32, code: u32): bool {
+  fail(s, err, code);
+  return false;
+}
