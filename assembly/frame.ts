@@ -250,8 +250,11 @@ function readControl(s: usize, p: usize, end: usize): usize {
 function finishControl(s: usize): void {
   store<u8>(s + S_STATE, ST_HEADER);
   const op = <u32>load<u8>(s + S_FRAME_OP);
-  const payload = s + S_CTRL;
   const len = <u32>load<u8>(s + S_CTRL_LEN);
+  // The session buffer is reused by the next control frame of this same call; events must not
+  // point into it.
+  const payload = reserveOutput(len);
+  memory.copy(payload, s + S_CTRL, len);
   if (op == OP_PING) {
     pushEvent(KIND_PING, 0, 0, payload, len, 0);
     // 5.5.2: answer a ping with a pong carrying the same payload, unless we are closing.

@@ -1,0 +1,473 @@
+import {
+  CLOSE_NO_STATUS,
+  ERR_CLOSE_ONE_BYTE,
+  ERR_CONTROL_TOO_LONG,
+  ERR_EXPECTED_CONTINUATION,
+  ERR_EXPECTED_MASK,
+  ERR_FRAGMENTED_CONTROL,
+  ERR_FRAME_TOO_LARGE,
+  ERR_INVALID_CLOSE_CODE,
+  ERR_INVALID_UTF8,
+  ERR_LENGTH_TOP_BIT,
+  ERR_MESSAGE_TOO_LARGE,
+  ERR_RESERVED_OPCODE,
+  ERR_UNEXPECTED_CONTINUATION,
+  ERR_UNEXPECTED_MASK,
+  ERR_UNEXPECTED_RSV,
+  EV_AUX,
+  EV_CODE,
+  EV_FLAGS,
+  EV_KIND,
+  EV_LEN,
+  EV_PTR,
+  EVENT_SIZE,
+  FLAG_FIN,
+  FLAG_FIRST,
+  FLAG_RSV1,
+  KIND_BINARY,
+  KIND_CLOSE,
+  KIND_ERROR,
+  KIND_PING,
+  KIND_PONG,
+  KIND_REPLY,
+  KIND_TEXT,
+} from "../../assembly/abi";
+import { receive } from "../../assembly/frame";
+import { eventBase, inputBase } from "../../assembly/regions";
+import { sessionAllowRsv1, sessionFree, sessionLimits, sessionOpen } from "../../assembly/session";
+
+// Frames are written as hex, the way they appear on the wire.
+function bytes(hex: string): Uint8Array {
+  const clean = hex.replaceAll(" ", "");
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = <u8>I32.parseInt(clean.substr(i * 2, 2), 16);
+  return out;
+}
+
+function feed(s: usize, data: Uint8Array, from: i32 = 0, to: i32 = -1): u32 {
+  const end = to < 0 ? data.length : to;
+  for (let i = from; i < end; i++) store<u8>(inputBase + i - from, data[i]);
+  return receive(s, inputBase, end - from);
+}
+
+function ev(i: u32): usize {
+  return eventBase + i * EVENT_SIZE;
+}
+function kind(i: u32): u8 {
+  return load<u8>(ev(i) + EV_KIND);
+}
+function flags(i: u32): u8 {
+  return load<u8>(ev(i) + EV_FLAGS);
+}
+function code(i: u32): u16 {
+  return load<u16>(ev(i) + EV_CODE);
+}
+function aux(i: u32): u32 {
+  return load<u32>(ev(i) + EV_AUX);
+}
+function payload(i: u32): string {
+  return String.UTF8.decodeUnsafe(<usize>load<u32>(ev(i) + EV_PTR), load<u32>(ev(i) + EV_LEN));
+}
+function payloadHex(i: u32): string {
+  const p = <usize>load<u32>(ev(i) + EV_PTR);
+  const n = load<u32>(ev(i) + EV_LEN);
+  let out = "";
+  for (let k: u32 = 0; k < n; k++) {
+    const b = load<u8>(p + k);
+    out += (b < 16 ? "0" : "") + b.toString(16);
+  }
+  return out;
+}
+
+function server(): usize {
+  return sessionOpen(0);
+}
+function client(): usize {
+  return sessionOpen(1);
+}
+
+// Expects exactly one error event with this close code and error id.
+function expectError(s: usize, hex: string, close: u16, err: u32): void {
+  const n = feed(s, bytes(hex));
+  expect<u8>(kind(n - 1)).toBe(KIND_ERROR, "the last event is the error");
+  expect<u16>(code(n - 1)).toBe(close);
+  expect<u32>(aux(n - 1)).toBe(err);
+  expect<u32>(feed(s, bytes("8100"))).toBe(0, "a failed session ignores further input");
+  sessionFree(s);
+}
+
+describe("RFC 6455 5.7 examples", () => {
+  it("single-frame unmasked text, at a client", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("81 05 48 65 6c 6c 6f"))).toBe(1);
+    expect<u8>(kind(0)).toBe(KIND_TEXT);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<string>(payload(0)).toBe("Hello");
+    sessionFree(s);
+  });
+
+  it("single-frame masked text, at a server", () => {
+    const s = server();
+    expect<u32>(feed(s, bytes("81 85 37 fa 21 3d 7f 9f 4d 51 58"))).toBe(1);
+    expect<string>(payload(0)).toBe("Hello");
+    sessionFree(s);
+  });
+
+  it("fragmented unmasked text", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("01 03 48 65 6c 80 02 6c 6f"))).toBe(2);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST);
+    expect<string>(payload(0)).toBe("Hel");
+    expect<u8>(kind(1)).toBe(KIND_TEXT);
+    expect<u8>(flags(1)).toBe(FLAG_FIN);
+    expect<string>(payload(1)).toBe("lo");
+    sessionFree(s);
+  });
+
+  it("unmasked ping is reported and answered by a masked pong at a client", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("89 05 48 65 6c 6c 6f"))).toBe(2);
+    expect<u8>(kind(0)).toBe(KIND_PING);
+    expect<string>(payload(0)).toBe("Hello");
+    expect<u8>(kind(1)).toBe(KIND_REPLY);
+    const reply = <usize>load<u32>(ev(1) + EV_PTR);
+    expect<u32>(load<u32>(ev(1) + EV_LEN)).toBe(11);
+    expect<u8>(load<u8>(reply)).toBe(0x8a);
+    expect<u8>(load<u8>(reply + 1)).toBe(0x85, "masked, 5 bytes");
+    sessionFree(s);
+  });
+
+  it("masked ping at a server is answered by the unmasked pong of the example", () => {
+    const s = server();
+    expect<u32>(feed(s, bytes("89 85 37 fa 21 3d 7f 9f 4d 51 58"))).toBe(2);
+    expect<u8>(kind(1)).toBe(KIND_REPLY);
+    expect<string>(payloadHex(1)).toBe("8a0548656c6c6f");
+    sessionFree(s);
+  });
+
+  it("masked pong", () => {
+    const s = server();
+    expect<u32>(feed(s, bytes("8a 85 37 fa 21 3d 7f 9f 4d 51 58"))).toBe(1);
+    expect<u8>(kind(0)).toBe(KIND_PONG);
+    expect<string>(payload(0)).toBe("Hello");
+    sessionFree(s);
+  });
+
+  it("256 bytes binary in a 16-bit length and 64 KiB in a 64-bit length", () => {
+    const s = client();
+    const a = new Uint8Array(4 + 256);
+    a.set(bytes("82 7E 01 00"));
+    expect<u32>(feed(s, a)).toBe(1);
+    expect<u8>(kind(0)).toBe(KIND_BINARY);
+    expect<u32>(load<u32>(ev(0) + EV_LEN)).toBe(256);
+    const b = new Uint8Array(10 + 65536 - 10);
+    b.set(bytes("82 7F 00 00 00 00 00 01 00 00"));
+    // The input region holds 64 KiB: the frame arrives in two calls.
+    expect<u32>(feed(s, b)).toBe(1);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST);
+    expect<u32>(feed(s, new Uint8Array(10))).toBe(1);
+    expect<u8>(flags(0)).toBe(FLAG_FIN);
+    expect<u32>(load<u32>(ev(0) + EV_LEN)).toBe(10);
+    sessionFree(s);
+  });
+});
+
+const headers = ["8200", "827d", "827e007e", "827e007f", "827effff", "827f0000000000010000"];
+const lengths: u32[] = [0, 125, 126, 127, 65535, 65536];
+
+describe("payload length boundaries (5.2)", () => {
+  it("each length arrives whole across chunks", () => {
+    for (let k = 0; k < headers.length; k++) {
+      const s = client();
+      const h = bytes(headers[k]);
+      let got: u32 = 0;
+      let n = feed(s, h);
+      let left = lengths[k];
+      if (left == 0) {
+        expect<u32>(n).toBe(1, "an empty message is one event");
+        expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+      }
+      while (left > 0) {
+        const piece: u32 = left < 40000 ? left : 40000;
+        n = feed(s, new Uint8Array(piece));
+        expect<u32>(n).toBe(1);
+        got += load<u32>(ev(0) + EV_LEN);
+        left -= piece;
+        if (left == 0) expect<u8>(flags(0) & FLAG_FIN).toBe(FLAG_FIN);
+      }
+      expect<u32>(got).toBe(lengths[k]);
+      sessionFree(s);
+    }
+  });
+
+  it("a 2^32-byte frame is accepted when unlimited and streams", () => {
+    const s = client();
+    sessionLimits(s, 0, 0);
+    expect<u32>(feed(s, bytes("827f0000000100000000 aabb"))).toBe(1);
+    expect<u32>(load<u32>(ev(0) + EV_LEN)).toBe(2);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST);
+    sessionFree(s);
+  });
+
+  it("a 2^32-byte frame fails with 1009 under the default-style limit", () => {
+    const s = client();
+    sessionLimits(s, 16777216, 16777216);
+    expectError(s, "827f0000000100000000", 1009, ERR_FRAME_TOO_LARGE);
+  });
+
+  it("the most significant bit of a 64-bit length must be 0", () => {
+    expectError(client(), "827f8000000000000000", 1002, ERR_LENGTH_TOP_BIT);
+  });
+});
+
+describe("framing rules (5.2-5.5)", () => {
+  it("reserved opcodes 3-7 and B-F fail with 1002", () => {
+    const ops = ["83", "84", "85", "86", "87", "8b", "8c", "8d", "8e", "8f"];
+    for (let i = 0; i < ops.length; i++) expectError(client(), ops[i] + "00", 1002, ERR_RESERVED_OPCODE);
+  });
+
+  it("RSV1, RSV2, RSV3 without an extension fail with 1002", () => {
+    expectError(client(), "c100", 1002, ERR_UNEXPECTED_RSV);
+    expectError(client(), "a100", 1002, ERR_UNEXPECTED_RSV);
+    expectError(client(), "9100", 1002, ERR_UNEXPECTED_RSV);
+  });
+
+  it("RSV1 is allowed on the first frame once permessage-deflate is negotiated", () => {
+    const s = client();
+    sessionAllowRsv1(s, true);
+    expect<u32>(feed(s, bytes("c1 01 ff"))).toBe(1, "compressed text is not validated by the decoder");
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN | FLAG_RSV1);
+    expectError(s, "41 00 c0 00", 1002, ERR_UNEXPECTED_RSV);
+  });
+
+  it("RSV1 on a control frame fails even with permessage-deflate", () => {
+    const s = client();
+    sessionAllowRsv1(s, true);
+    expectError(s, "c9 00", 1002, ERR_UNEXPECTED_RSV);
+  });
+
+  it("fragmented control frames fail with 1002", () => {
+    expectError(client(), "09 00", 1002, ERR_FRAGMENTED_CONTROL);
+    expectError(client(), "08 00", 1002, ERR_FRAGMENTED_CONTROL);
+  });
+
+  it("control frames over 125 bytes fail with 1002", () => {
+    expectError(client(), "89 7e 00 7e", 1002, ERR_CONTROL_TOO_LONG);
+    const s = client();
+    const ok = new Uint8Array(127);
+    ok.set(bytes("89 7d"));
+    expect<u32>(feed(s, ok)).toBe(2, "125 bytes is allowed");
+    sessionFree(s);
+  });
+
+  it("a server requires masked frames; a client rejects them", () => {
+    expectError(server(), "81 00", 1002, ERR_EXPECTED_MASK);
+    expectError(client(), "81 80 00 00 00 00", 1002, ERR_UNEXPECTED_MASK);
+  });
+
+  it("continuation without a message fails with 1002", () => {
+    expectError(client(), "80 00", 1002, ERR_UNEXPECTED_CONTINUATION);
+  });
+
+  it("a new message inside a fragmented one fails with 1002", () => {
+    expectError(client(), "01 01 61 81 01 62", 1002, ERR_EXPECTED_CONTINUATION);
+  });
+
+  it("control frames interleave with fragments", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("01 02 48 65 89 01 21 00 01 6c 8a 00 80 02 6c 6f"))).toBe(6);
+    expect<u8>(kind(0)).toBe(KIND_TEXT);
+    expect<u8>(kind(1)).toBe(KIND_PING);
+    expect<u8>(kind(2)).toBe(KIND_REPLY);
+    expect<u8>(kind(3)).toBe(KIND_TEXT);
+    expect<u8>(kind(4)).toBe(KIND_PONG);
+    expect<u8>(kind(5)).toBe(KIND_TEXT);
+    expect<u8>(flags(5)).toBe(FLAG_FIN);
+    sessionFree(s);
+  });
+
+  it("an empty non-final fragment produces no event, the final one does", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("01 00 00 00"))).toBe(0);
+    expect<u32>(feed(s, bytes("80 00"))).toBe(1);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    sessionFree(s);
+  });
+});
+
+describe("limits", () => {
+  it("max frame size fails with 1009 at the header", () => {
+    const s = client();
+    sessionLimits(s, 10, 100);
+    expectError(s, "82 0b", 1009, ERR_FRAME_TOO_LARGE);
+  });
+
+  it("max message size counts every fragment", () => {
+    const s = client();
+    sessionLimits(s, 10, 15);
+    expect<u32>(feed(s, bytes("02 0a 00000000000000000000"))).toBe(1);
+    expectError(s, "80 06", 1009, ERR_MESSAGE_TOO_LARGE);
+  });
+});
+
+describe("UTF-8 in text messages (8.1)", () => {
+  it("fails fast: the chunk with the invalid byte fails, before the frame ends", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("81 0a ce ba e1 bd b9"))).toBe(1);
+    expectError(s, "ed a0 80", 1007, ERR_INVALID_UTF8);
+  });
+
+  it("a code point split across fragments is valid", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("01 01 e2 00 01 82 80 01 ac"))).toBe(3);
+    sessionFree(s);
+  });
+
+  it("a message ending inside a code point fails with 1007", () => {
+    expectError(client(), "81 02 e2 82", 1007, ERR_INVALID_UTF8);
+  });
+
+  it("binary messages are not validated", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("82 02 ed a0"))).toBe(1);
+    sessionFree(s);
+  });
+});
+
+describe("close frames (5.5.1, 7.4)", () => {
+  it("an empty close reports 1005 and is echoed empty", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("88 00"))).toBe(2);
+    expect<u8>(kind(0)).toBe(KIND_CLOSE);
+    expect<u16>(code(0)).toBe(CLOSE_NO_STATUS);
+    expect<u8>(kind(1)).toBe(KIND_REPLY);
+    expect<u32>(load<u32>(ev(1) + EV_LEN)).toBe(6, "masked empty close");
+    expect<u32>(feed(s, bytes("81 00"))).toBe(0, "nothing is read after a close");
+    sessionFree(s);
+  });
+
+  it("a close with code and reason echoes the code", () => {
+    const s = server();
+    expect<u32>(feed(s, bytes("88 85 00 00 00 00 03 e8 62 79 65"))).toBe(2);
+    expect<u16>(code(0)).toBe(1000);
+    expect<string>(payload(0)).toBe("bye");
+    expect<string>(payloadHex(1)).toBe("880203e8");
+    sessionFree(s);
+  });
+
+  it("a 1-byte close payload fails with 1002", () => {
+    expectError(client(), "88 01 03", 1002, ERR_CLOSE_ONE_BYTE);
+  });
+
+  it("codes allowed on the wire are accepted", () => {
+    const ok: u32[] = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
+    for (let i = 0; i < ok.length; i++) {
+      const s = client();
+      const f = bytes("88 02 00 00");
+      f[2] = <u8>(ok[i] >> 8);
+      f[3] = <u8>ok[i];
+      expect<u32>(feed(s, f)).toBe(2);
+      expect<u16>(code(0)).toBe(<u16>ok[i]);
+      sessionFree(s);
+    }
+  });
+
+  it("codes not allowed on the wire fail with 1002", () => {
+    const bad: u32[] = [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
+    for (let i = 0; i < bad.length; i++) {
+      const f = new Uint8Array(4);
+      f.set(bytes("88 02"));
+      f[2] = <u8>(bad[i] >> 8);
+      f[3] = <u8>bad[i];
+      const s = client();
+      const n = feed(s, f);
+      expect<u8>(kind(n - 1)).toBe(KIND_ERROR);
+      expect<u32>(aux(n - 1)).toBe(ERR_INVALID_CLOSE_CODE);
+      sessionFree(s);
+    }
+  });
+
+  it("a close reason with invalid UTF-8 fails with 1007", () => {
+    expectError(client(), "88 04 03 e8 c0 af", 1007, ERR_INVALID_UTF8);
+  });
+
+  it("a ping after our close is not answered", () => {
+    const s = client();
+    store<u8>(s + 1, load<u8>(s + 1) | 8);
+    expect<u32>(feed(s, bytes("89 00"))).toBe(1);
+    expect<u8>(kind(0)).toBe(KIND_PING);
+    sessionFree(s);
+  });
+});
+
+// Masked text "Hello" fragmented around a ping, then masked binary 00 01 02 and a close 1000.
+const stream = bytes(
+  "01 83 01 02 03 04 49 67 6f" +
+    "89 82 0a 0b 0c 0d 2b 2a" +
+    "80 82 05 06 07 08 69 69" +
+    "82 83 10 20 30 40 10 21 32" +
+    "88 82 00 00 00 00 03 e8",
+);
+
+// Concatenates every event's kind and payload into one string to compare runs.
+function transcript(s: usize, cuts: i32[]): string {
+  let out = "";
+  let from = 0;
+  for (let c = 0; c <= cuts.length; c++) {
+    const to = c < cuts.length ? cuts[c] : stream.length;
+    const n = feed(s, stream, from, to);
+    for (let i: u32 = 0; i < n; i++) {
+      if (kind(i) == KIND_REPLY) out += "R" + payloadHex(i) + ";";
+      else out += kind(i).toString() + (flags(i) & FLAG_FIN ? "!" : "") + payloadHex(i) + ";";
+    }
+    from = to;
+  }
+  return out;
+}
+
+function merged(t: string): string {
+  // Pieces of one message may split differently; compare their joined payloads.
+  let out = "";
+  const items = t.split(";");
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    if (it.length == 0) continue;
+    const k = it.charAt(0);
+    if (k == "1" || k == "2") out += it.replace("!", "").substr(1);
+    else out += "[" + it + "]";
+    if (it.includes("!")) out += "#";
+  }
+  return out;
+}
+
+describe("every way of chopping a multi-frame stream", () => {
+  it("split into two pieces at every point", () => {
+    const whole = merged(transcript(server(), []));
+    expect<string>(whole).toBe("48656c[32121][R8a022121]6c6f#000102#[5][R880203e8]");
+    for (let cut = 1; cut < stream.length; cut++) {
+      const s = server();
+      expect<string>(merged(transcript(s, [cut]))).toBe(whole);
+      sessionFree(s);
+    }
+  });
+
+  it("split into three pieces at every pair of points", () => {
+    const whole = merged(transcript(server(), []));
+    for (let a = 1; a < stream.length; a++) {
+      for (let b = a; b < stream.length; b++) {
+        const s = server();
+        expect<string>(merged(transcript(s, [a, b]))).toBe(whole);
+        sessionFree(s);
+      }
+    }
+  });
+
+  it("one byte at a time", () => {
+    const whole = merged(transcript(server(), []));
+    const cuts: i32[] = [];
+    for (let i = 1; i < stream.length; i++) cuts.push(i);
+    const s = server();
+    expect<string>(merged(transcript(s, cuts))).toBe(whole);
+    sessionFree(s);
+  });
+});
