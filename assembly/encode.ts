@@ -10,8 +10,8 @@ import {
 } from "./abi";
 import { closeCodeValid } from "./close";
 import { mask } from "./mask";
-import { F_CLIENT, F_CLOSE_SENT, hasFlag, setFlag } from "./session";
 import { sendBase } from "./regions";
+import { F_CLIENT, F_CLOSE_SENT, hasFlag, setFlag } from "./session";
 import { utf8Valid } from "./utf8";
 
 // RFC 6455 5.2 from the sending side. `first` is the frame's first byte (FIN, RSV1, opcode).

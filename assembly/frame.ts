@@ -221,7 +221,8 @@ function emitData(s: usize, p: usize, n: u32, frameDone: bool): void {
   // validated by the host after inflating.
   if (msgOp == OP_TEXT && (msgFlags & FLAG_RSV1) == 0) {
     const state = utf8Step(load<u32>(s + S_UTF8), p, n);
-    if (state == UTF8_REJECT || (fin && state != UTF8_ACCEPT)) return fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
+    if (state == UTF8_REJECT || (fin && state != UTF8_ACCEPT))
+      return fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
     store<u32>(s + S_UTF8, state);
   }
   if (frameDone) store<u8>(s + S_STATE, ST_HEADER);

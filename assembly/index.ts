@@ -1,9 +1,10 @@
 // The module's exports: numbers in, numbers out (see abi.ts and the README's ABI section).
-import { keyPoolBase, eventBase, hsBase, inputBase, outputBase, sendBase } from "./regions";
+import { eventBase, hsBase, inputBase, keyPoolBase, outputBase, sendBase } from "./regions";
 
 export { closeCodeValid } from "./close";
 export { frame, header } from "./encode";
 export { receive } from "./frame";
+export { acceptKey, clientRequest, clientResponse, parseRequest } from "./handshake";
 export { keysRefilled, keysUsed } from "./keys";
 export { mask } from "./mask";
 export { sessionAllowRsv1, sessionCount, sessionFree, sessionLimits, sessionOpen } from "./session";

@@ -67,7 +67,9 @@ const textEncoder = new TextEncoder();
 const empty = new Uint8Array(0);
 
 // Returns a session's slot to the core if its owner forgot to call free().
-const slots = new FinalizationRegistry<{ core: Core; ptr: number }>((slot) => slot.core.exports.sessionFree(slot.ptr));
+const slots = new FinalizationRegistry<{ core: Core; ptr: number }>((slot) =>
+  slot.core.exports.sessionFree(slot.ptr),
+);
 
 /**
  * One WebSocket connection's protocol state, without I/O (like wsproto): feed it received bytes
@@ -192,14 +194,26 @@ export class Session {
     }
   }
 
-  private onData(u8: Uint8Array, isBinary: boolean, flags: number, ptr: number, len: number, h: SessionHandler): void {
+  private onData(
+    u8: Uint8Array,
+    isBinary: boolean,
+    flags: number,
+    ptr: number,
+    len: number,
+    h: SessionHandler,
+  ): void {
     const fin = (flags & FLAG_FIN) !== 0;
     if (this.stream) {
       h.fragment?.(u8.slice(ptr, ptr + len), isBinary, (flags & FLAG_FIRST) !== 0, fin);
       return;
     }
     if (fin && (flags & FLAG_FIRST) !== 0) {
-      h.message?.(isBinary || this.textAs === "bytes" ? u8.slice(ptr, ptr + len) : textDecoder.decode(u8.subarray(ptr, ptr + len)), isBinary);
+      h.message?.(
+        isBinary || this.textAs === "bytes"
+          ? u8.slice(ptr, ptr + len)
+          : textDecoder.decode(u8.subarray(ptr, ptr + len)),
+        isBinary,
+      );
       return;
     }
     if (len > 0) this.parts.push(u8.slice(ptr, ptr + len));
@@ -244,7 +258,8 @@ export class Session {
     let payload = empty;
     if (code !== undefined) {
       const text = textEncoder.encode(reason);
-      if (text.length > 123) throw new WebSocketError("WS_ERR_CLOSE_REASON_TOO_LONG", "close reason over 123 bytes");
+      if (text.length > 123)
+        throw new WebSocketError("WS_ERR_CLOSE_REASON_TOO_LONG", "close reason over 123 bytes");
       payload = new Uint8Array(2 + text.length);
       payload[0] = code >> 8;
       payload[1] = code & 0xff;
@@ -332,7 +347,8 @@ export class Session {
   }
 
   private seal(): void {
-    if (this.batchEnd > this.batchStart) this.chunks.push(this.batch.subarray(this.batchStart, this.batchEnd));
+    if (this.batchEnd > this.batchStart)
+      this.chunks.push(this.batch.subarray(this.batchStart, this.batchEnd));
     this.batchStart = this.batchEnd;
   }
 

@@ -20,7 +20,8 @@ function hexAt(p: usize, n: u32): string {
 
 function putPayload(hex: string): u32 {
   const n = hex.length / 2;
-  for (let i = 0; i < n; i++) store<u8>(sendBase + SEND_PAYLOAD + i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
+  for (let i = 0; i < n; i++)
+    store<u8>(sendBase + SEND_PAYLOAD + i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
   return n;
 }
 
