@@ -1,0 +1,170 @@
+// RFC 6455 section 4.2: the server's side of the opening handshake. Only played against servers.
+import { acceptFor, tokens } from "../http.ts";
+import type { HandshakeCase, HttpHead } from "../types.ts";
+import { gotText, text } from "./dsl.ts";
+
+type Target = { host: string; path: string; key: string };
+/** A request head from lines; `{host}`, `{path}` and `{key}` are filled in. */
+const req =
+  (...lines: string[]) =>
+  (t: Target) =>
+    `${lines.map((l) => l.replace("{host}", t.host).replace("{path}", t.path).replace("{key}", t.key)).join("\r\n")}\r\n\r\n`;
+
+const GOOD = [
+  "GET {path} HTTP/1.1",
+  "Host: {host}",
+  "Upgrade: websocket",
+  "Connection: Upgrade",
+  "Sec-WebSocket-Key: {key}",
+  "Sec-WebSocket-Version: 13",
+];
+const without = (prefix: string) => GOOD.filter((l) => !l.startsWith(prefix));
+const replacing = (prefix: string, line: string) => GOOD.map((l) => (l.startsWith(prefix) ? line : l));
+
+/** 4.2.2 step 5: what every 101 must carry. */
+function acceptOk(res: HttpHead, t: { key: string }): string | undefined {
+  if (!tokens(res.headers.upgrade).includes("websocket")) return "Upgrade header is not websocket";
+  if (!tokens(res.headers.connection).includes("upgrade")) return "Connection header lacks Upgrade";
+  const got = res.headers["sec-websocket-accept"];
+  if (got !== acceptFor(t.key)) return `Sec-WebSocket-Accept is ${got}, expected ${acceptFor(t.key)}`;
+  if (res.headers["sec-websocket-protocol"]) return "a subprotocol was selected that was never offered";
+  if (res.headers["sec-websocket-extensions"]) return "an extension was accepted that was never offered";
+  return undefined;
+}
+
+const RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+export const handshake: HandshakeCase[] = [
+  {
+    id: "0.1",
+    description: "a valid upgrade request",
+    expectation: "101 with Upgrade, Connection and the right Sec-WebSocket-Accept, nothing unoffered",
+    request: req(...GOOD),
+    expect: { status: 101, check: acceptOk },
+  },
+  {
+    id: "0.2",
+    description: `the RFC's sample key ${RFC_KEY}`,
+    expectation: "101 with Sec-WebSocket-Accept s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+    request: (t) => req(...GOOD)({ ...t, key: RFC_KEY }),
+    expect: {
+      status: 101,
+      check: (res) =>
+        res.headers["sec-websocket-accept"] === "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+          ? undefined
+          : `Sec-WebSocket-Accept is ${res.headers["sec-websocket-accept"]}`,
+    },
+  },
+  {
+    id: "0.3",
+    description: "header names and values in odd case, Connection as a token list",
+    expectation: "101 (4.2.1: names and these values are case-insensitive)",
+    request: req(
+      "GET {path} HTTP/1.1",
+      "host: {host}",
+      "UPGRADE: WebSocket",
+      "connection: keep-alive, upgrade",
+      "sec-websocket-key: {key}",
+      "SEC-WEBSOCKET-VERSION: 13",
+    ),
+    expect: { status: 101, check: acceptOk },
+  },
+  {
+    id: "0.4",
+    description: "no Sec-WebSocket-Key",
+    expectation: "rejected with a 4xx, no 101",
+    request: req(...without("Sec-WebSocket-Key")),
+    expect: { status: "reject", preferStatus: 400 },
+  },
+  {
+    id: "0.5",
+    description: "a Sec-WebSocket-Key that is not 16 bytes in base64",
+    expectation: "rejected with a 4xx, no 101",
+    request: req(...replacing("Sec-WebSocket-Key", "Sec-WebSocket-Key: c2hvcnQ=")),
+    expect: { status: "reject", preferStatus: 400 },
+  },
+  {
+    id: "0.6",
+    description: "Sec-WebSocket-Version: 99",
+    expectation: "426 Upgrade Required with Sec-WebSocket-Version: 13 (4.4)",
+    request: req(...replacing("Sec-WebSocket-Version", "Sec-WebSocket-Version: 99")),
+    expect: { status: "reject", preferStatus: 426, check: versionListed },
+  },
+  {
+    id: "0.7",
+    description: "no Sec-WebSocket-Version",
+    expectation: "rejected with a 4xx, ideally 426 with Sec-WebSocket-Version: 13",
+    request: req(...without("Sec-WebSocket-Version")),
+    expect: { status: "reject", preferStatus: 426 },
+  },
+  {
+    id: "0.8",
+    description: "POST instead of GET",
+    expectation: "rejected with a 4xx (4.2.1: the method must be GET)",
+    request: req(...replacing("GET", "POST {path} HTTP/1.1"), "Content-Length: 0"),
+    expect: { status: "reject" },
+  },
+  {
+    id: "0.9",
+    description: "no Upgrade header",
+    expectation: "no 101",
+    request: req(...without("Upgrade:")),
+    expect: { status: "reject" },
+  },
+  {
+    id: "0.10",
+    description: "Upgrade: h2c instead of websocket",
+    expectation: "no 101",
+    request: req(...replacing("Upgrade:", "Upgrade: h2c")),
+    expect: { status: "reject" },
+  },
+  {
+    id: "0.11",
+    description: "no Connection: Upgrade",
+    expectation: "no 101",
+    request: req(...replacing("Connection:", "Connection: keep-alive")),
+    expect: { status: "reject" },
+  },
+  {
+    id: "0.12",
+    description: "no Host header",
+    expectation: "rejected with a 4xx (4.2.1: Host is required)",
+    request: req(...without("Host:")),
+    expect: { status: "reject", preferStatus: 400, lenient: "accepted an upgrade request without Host" },
+  },
+  {
+    id: "0.13",
+    description: "an HTTP/1.0 request",
+    expectation: "no 101 (4.2.1: HTTP/1.1 or higher)",
+    request: req(...replacing("GET", "GET {path} HTTP/1.0")),
+    expect: { status: "reject", lenient: "accepted an HTTP/1.0 upgrade request" },
+  },
+  {
+    id: "0.14",
+    description: "subprotocols offered: chat, superchat",
+    expectation: "101 naming at most one of the offered subprotocols, exactly as offered",
+    request: req(...GOOD, "Sec-WebSocket-Protocol: chat, superchat"),
+    expect: {
+      status: 101,
+      check: (res, t) => {
+        const p = res.headers["sec-websocket-protocol"];
+        if (p !== undefined && p !== "chat" && p !== "superchat") return `selected subprotocol "${p}"`;
+        return acceptOk({ ...res, headers: { ...res.headers, "sec-websocket-protocol": "" } }, t);
+      },
+    },
+  },
+  {
+    id: "0.15",
+    description: "a masked text frame in the same TCP write as the request",
+    expectation: "101, then the frame is processed: its echo arrives",
+    request: req(...GOOD),
+    trailing: [text("Hello, early bird")],
+    expect: { status: 101, check: acceptOk, echo: [gotText("Hello, early bird")] },
+  },
+];
+
+function versionListed(res: HttpHead): string | undefined {
+  return tokens(res.headers["sec-websocket-version"]).includes("13")
+    ? undefined
+    : "the rejection does not list Sec-WebSocket-Version: 13";
+}
