@@ -1,0 +1,87 @@
+// RFC 6455 section 4.1 client handshake over a raw socket, with the server's answer checked.
+import { createHash, randomBytes } from "node:crypto";
+import { connect, type Socket } from "node:net";
+
+const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+const MAX_RESPONSE = 8192;
+
+interface Key {
+  request: Buffer;
+  accept: string;
+}
+
+// Keys are precomputed so handshakes/s measures the server, not the generator's SHA-1.
+const POOL = 64;
+const pools = new Map<number, Key[]>();
+let counter = 0;
+
+function makeKey(port: number): Key {
+  const key = randomBytes(16).toString("base64");
+  const request = Buffer.from(
+    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  return {
+    request,
+    accept: createHash("sha1")
+      .update(key + GUID)
+      .digest("base64"),
+  };
+}
+
+function nextKey(port: number): Key {
+  let pool = pools.get(port);
+  if (pool === undefined) {
+    pool = Array.from({ length: POOL }, () => makeKey(port));
+    pools.set(port, pool);
+  }
+  return pool[counter++ % POOL];
+}
+
+/** An open WebSocket connection and any frame bytes that arrived with the 101 response. */
+export interface Opened {
+  socket: Socket;
+  rest: Buffer;
+}
+
+function checkResponse(head: string, accept: string): string | undefined {
+  if (!/^HTTP\/1\.1 101 /.test(head)) return `expected 101, got "${head.split("\r\n")[0]}"`;
+  const m = /\r\nsec-websocket-accept:[ \t]*([^\r\n]*?)[ \t]*\r\n/i.exec(head);
+  if (m?.[1] !== accept) return "wrong or missing Sec-WebSocket-Accept";
+  return undefined;
+}
+
+/** Connects and completes the opening handshake; rejects on any deviation or after `timeoutMs`. */
+export function openWebSocket(port: number, timeoutMs = 10_000): Promise<Opened> {
+  const { request, accept } = nextKey(port);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port, noDelay: true });
+    let received: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => fail(new Error("handshake timed out")), timeoutMs);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+      const end = received.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (received.length > MAX_RESPONSE) fail(new Error("handshake response too large"));
+        return;
+      }
+      const problem = checkResponse(received.toString("latin1", 0, end + 2), accept);
+      if (problem !== undefined) return fail(new Error(`handshake: ${problem}`));
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("error", fail);
+      socket.off("close", onClose);
+      resolve({ socket, rest: received.subarray(end + 4) });
+    };
+    const onClose = () => fail(new Error("connection closed during handshake"));
+    socket.on("data", onData);
+    socket.on("error", fail);
+    socket.on("close", onClose);
+    socket.write(request);
+  });
+}

@@ -1,0 +1,201 @@
+// npm run bench: our echo server against peers on the same runtime, interleaved, medians reported.
+// Usage: npx tsx bench/run.ts [--runtime node|deno|bun|all] [--only small,medium,...] [--rounds N]
+//        [--duration S] [--warmup S] [--servers a,b] [--json FILE]
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { canPin, relaunchPinned } from "./launch.ts";
+import { probeEcho } from "./probe.ts";
+import { type Cell, median, type Row, ratio, spread, table } from "./report.ts";
+import { SCENARIOS } from "./scenarios/index.ts";
+import type { Scenario, Timing } from "./scenarios/scenario.ts";
+import { killAll, missing, RUNTIMES, type Running, type Runtime, SERVERS, start } from "./servers.ts";
+
+interface Options {
+  runtimes: Runtime[];
+  only: string[];
+  rounds: number;
+  timing: Timing;
+  servers: string[] | undefined;
+  json: string | undefined;
+}
+
+function fail(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+function parse(): Options {
+  const { values } = parseArgs({
+    options: {
+      runtime: { type: "string", default: "node" },
+      only: { type: "string" },
+      rounds: { type: "string", default: "3" },
+      duration: { type: "string", default: "3" },
+      warmup: { type: "string", default: "0.5" },
+      servers: { type: "string" },
+      json: { type: "string" },
+    },
+  });
+  const runtime = values.runtime!;
+  if (runtime !== "all" && !RUNTIMES.includes(runtime as Runtime)) fail(`unknown runtime ${runtime}`);
+  const known = SCENARIOS.map((s) => s.name);
+  const only = values.only?.split(",") ?? known;
+  for (const name of only) if (!known.includes(name)) fail(`unknown scenario ${name} (${known.join(", ")})`);
+  const servers = values.servers?.split(",");
+  for (const name of servers ?? []) if (!(name in SERVERS)) fail(`unknown server ${name}`);
+  const rounds = Number(values.rounds);
+  const durationS = Number(values.duration);
+  const warmupS = Number(values.warmup);
+  if (!(rounds >= 1 && durationS > 0 && warmupS >= 0)) fail("bad --rounds, --duration or --warmup");
+  return {
+    runtimes: runtime === "all" ? [...RUNTIMES] : [runtime as Runtime],
+    only,
+    rounds,
+    timing: { warmupS, durationS },
+    servers,
+    json: values.json,
+  };
+}
+
+/** Ours first (the ratio's numerator), then the peer; duplicates allowed for noise checks (ws,ws). */
+function lineup(runtime: Runtime, options: Options): { label: string; name: string }[] {
+  const names =
+    options.servers ??
+    Object.entries(SERVERS)
+      .filter(([, s]) => s.runtime === runtime)
+      .sort(([, a], [, b]) => Number(b.ours) - Number(a.ours))
+      .map(([n]) => n);
+  const seen = new Map<string, number>();
+  const out: { label: string; name: string }[] = [];
+  for (const name of names) {
+    const absent = missing(SERVERS[name]);
+    if (absent !== undefined) {
+      console.log(`skipping ${name}: ${absent} not found (build it first)`);
+      continue;
+    }
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    out.push({ label: n === 1 ? name : `${name}#${n}`, name });
+  }
+  return out;
+}
+
+/** One fresh server, one scenario run; a failure is recorded in the cell so the server cannot score. */
+async function measureOnce(
+  tag: string,
+  { label, name }: { label: string; name: string },
+  scenario: Scenario,
+  cell: Cell,
+  probed: Set<string>,
+  timing: Timing,
+): Promise<void> {
+  let server: Running | undefined;
+  try {
+    server = await start(label, SERVERS[name]);
+    if (!probed.has(label)) {
+      await probeEcho(server.port);
+      probed.add(label);
+    }
+    const result = await scenario.run(server, timing);
+    cell.results.push(result);
+    let cpu = "";
+    if (result.serverCpu !== undefined) {
+      cpu = `  cpu srv ${result.serverCpu.toFixed(2)} gen ${result.generatorCpu!.toFixed(2)}`;
+      if (result.otherCpu! > 0.1) cpu += `  DISTURBED: other processes used ${result.otherCpu!.toFixed(2)}`;
+    }
+    console.log(`${tag} ${result.value.toFixed(2)} ${scenario.unit}${cpu}`);
+  } catch (e) {
+    cell.errors.push((e as Error).message);
+    console.log(`${tag} FAILED: ${(e as Error).message}`);
+  } finally {
+    await server?.stop();
+  }
+}
+
+async function benchRuntime(title: string, servers: { label: string; name: string }[], options: Options) {
+  const scenarios = SCENARIOS.filter((s) => options.only.includes(s.name));
+  const rows: Row[] = scenarios.map((scenario) => ({
+    scenario,
+    cells: servers.map((s): Cell => ({ server: s.label, results: [], errors: [] })),
+  }));
+  const probed = new Set<string>();
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const row of rows) {
+      for (let i = 0; i < servers.length; i++) {
+        const tag = `[${title} ${round}/${options.rounds}] ${row.scenario.name.padEnd(12)} ${servers[i].label.padEnd(14)}`;
+        await measureOnce(tag, servers[i], row.scenario, row.cells[i], probed, options.timing);
+      }
+    }
+  }
+  console.log(table(title, rows));
+  return rows;
+}
+
+function toJson(rows: Row[]) {
+  return rows.map((row) => ({
+    scenario: row.scenario.name,
+    describe: row.scenario.describe,
+    unit: row.scenario.unit,
+    higherIsBetter: row.scenario.higherIsBetter,
+    ratio: ratio(row) ?? null,
+    servers: row.cells.map((c) => {
+      const values = c.results.map((r) => r.value);
+      return {
+        server: c.server,
+        median: values.length > 0 ? median(values) : null,
+        spread: values.length > 0 ? spread(values) : null,
+        rounds: c.results,
+        errors: c.errors,
+      };
+    }),
+  }));
+}
+
+async function main(): Promise<void> {
+  const options = parse();
+  console.log(`$ ${process.argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`);
+  console.log(
+    `${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}, ` +
+      `${canPin ? "generator on core 0, server on core 1" : "NOT PINNED (taskset or 2 cores missing)"}, ` +
+      `rounds ${options.rounds}, warm-up ${options.timing.warmupS} s, measure ${options.timing.durationS} s`,
+  );
+  for (const s of SCENARIOS.filter((s) => options.only.includes(s.name))) {
+    console.log(`  ${s.name.padEnd(12)} ${s.describe}`);
+  }
+  const report: Record<string, unknown> = {};
+  const titles = options.servers === undefined ? options.runtimes : ["custom"];
+  for (const title of titles) {
+    const servers = lineup(title as Runtime, options);
+    if (servers.length === 0) {
+      console.log(`no servers to run for ${title}`);
+      continue;
+    }
+    report[title] = toJson(await benchRuntime(title, servers, options));
+  }
+  if (options.json !== undefined) {
+    const meta = {
+      argv: process.argv,
+      node: process.version,
+      pinned: canPin,
+      date: new Date().toISOString(),
+    };
+    writeFileSync(options.json, `${JSON.stringify({ meta, options, results: report }, null, 2)}\n`);
+    console.log(`\nwrote ${options.json}`);
+  }
+}
+
+if (relaunchPinned()) {
+  process.on("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+  main().catch((e: unknown) => {
+    console.error(e);
+    killAll();
+    process.exit(1);
+  });
+}

@@ -1,0 +1,31 @@
+// What every scenario receives and returns.
+
+export interface Target {
+  port: number;
+  /** The server process, for RSS and CPU readings. */
+  pid: number;
+}
+
+export interface Timing {
+  warmupS: number;
+  durationS: number;
+}
+
+export interface Result {
+  value: number;
+  /** Server and generator CPU use over the measured interval, 1 = one core busy. */
+  serverCpu?: number;
+  generatorCpu?: number;
+  /** CPU used by other processes meanwhile: above ~0.1 the figure is disturbed. */
+  otherCpu?: number;
+}
+
+export interface Scenario {
+  name: string;
+  unit: string;
+  higherIsBetter: boolean;
+  describe: string;
+  run(target: Target, timing: Timing): Promise<Result>;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,146 @@
+// The echo servers under test, keyed by name, and how to start and stop them.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, realpathSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pinArgs, RAISE_FD_LIMIT } from "./launch.ts";
+import { ownsListener } from "./proc.ts";
+
+export type Runtime = "node" | "deno" | "bun";
+export const RUNTIMES: readonly Runtime[] = ["node", "deno", "bun"];
+
+export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+export interface ServerSpec {
+  runtime: Runtime;
+  /** Ours is the numerator of every ratio. */
+  ours: boolean;
+  /** Command without `--port N`; paths relative to the repository root. */
+  argv: string[];
+  /** A file that must exist, or the server is skipped. */
+  needs: string;
+}
+
+const OURS = "dist/examples/echo.js";
+
+// Real binaries, not npm shims: the spawned pid must be the server whose RSS we read.
+function binary(runtime: Runtime): string {
+  if (runtime === "node") return process.execPath;
+  return realpathSync(join(ROOT, "node_modules", ".bin", runtime));
+}
+
+export const SERVERS: Record<string, ServerSpec> = {
+  "wasmsock-node": { runtime: "node", ours: true, argv: ["node", OURS], needs: OURS },
+  ws: {
+    runtime: "node",
+    ours: false,
+    argv: ["node", "bench/peers/ws-echo.js"],
+    needs: "bench/peers/ws-echo.js",
+  },
+  "wasmsock-deno": { runtime: "deno", ours: true, argv: ["deno", "run", "-A", OURS], needs: OURS },
+  deno: {
+    runtime: "deno",
+    ours: false,
+    argv: ["deno", "run", "-A", "bench/peers/deno-echo.ts"],
+    needs: "bench/peers/deno-echo.ts",
+  },
+  "wasmsock-bun": { runtime: "bun", ours: true, argv: ["bun", OURS], needs: OURS },
+  bun: {
+    runtime: "bun",
+    ours: false,
+    argv: ["bun", "bench/peers/bun-echo.ts"],
+    needs: "bench/peers/bun-echo.ts",
+  },
+};
+
+export function missing(spec: ServerSpec): string | undefined {
+  return existsSync(join(ROOT, spec.needs)) ? undefined : spec.needs;
+}
+
+export interface Running {
+  name: string;
+  pid: number;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+
+/** Kills every server still running; safe to call from an exit handler. */
+export function killAll(): void {
+  for (const child of live) child.kill("SIGKILL");
+  live.clear();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: "127.0.0.1", port });
+    s.once("connect", () => {
+      s.resetAndDestroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a server pinned to the server core and waits until it accepts connections. */
+export async function start(name: string, spec: ServerSpec, timeoutMs = 20_000): Promise<Running> {
+  const port = await freePort();
+  const [, ...args] = spec.argv;
+  const argv = [...pinArgs("server"), binary(spec.runtime), ...args, "--port", String(port)];
+  const child = spawn("bash", ["-c", RAISE_FD_LIMIT, "bash", ...argv], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+  });
+  live.add(child);
+  let output = "";
+  const keep = (b: Buffer) => {
+    output = (output + b.toString()).slice(-4000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  let exited: string | undefined;
+  const gone = new Promise<void>((resolve) => {
+    child.once("exit", (code, signal) => {
+      exited = `exited with ${signal ?? code}`;
+      live.delete(child);
+      resolve();
+    });
+  });
+  const stop = async () => {
+    if (exited !== undefined) return;
+    child.kill("SIGTERM");
+    await Promise.race([gone, sleep(2000)]);
+    if (exited === undefined) child.kill("SIGKILL");
+    await gone;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (!(await canConnect(port))) {
+    if (exited !== undefined || Date.now() > deadline) {
+      await stop();
+      throw new Error(`${name} did not start (${exited ?? "timeout"}): ${spec.argv.join(" ")}\n${output}`);
+    }
+    await sleep(50);
+  }
+  const pid = child.pid!;
+  if (!ownsListener(pid, port)) {
+    await stop();
+    throw new Error(`${name}: pid ${pid} does not own the listening socket; a wrapper process?`);
+  }
+  return { name, pid, port, stop };
+}
