@@ -18,6 +18,8 @@ export const HS_MAX_HEADERS: u32 = 128;
 export const HS_RECORD_SIZE: u32 = 128 + HS_MAX_HEADERS * 16;
 
 // Event record (16 bytes): u8 kind, u8 flags, u16 code, u32 ptr, u32 len, u32 aux.
+// aux: for text/binary, payload bytes still to come in the current frame (capped at 2^32-1);
+// for an error, its ERR_* id.
 export const EV_KIND: u32 = 0;
 export const EV_FLAGS: u32 = 1;
 export const EV_CODE: u32 = 2;

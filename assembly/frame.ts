@@ -169,7 +169,7 @@ function startFrame(s: usize, h: usize, next: usize): void {
     if (plen == 0) finishControl(s);
   } else {
     store<u8>(s + S_STATE, ST_DATA);
-    if (plen == 0) emitData(s, next, 0, true);
+    if (plen == 0) emitData(s, next, 0, 0);
   }
 }
 
@@ -200,7 +200,7 @@ function readData(s: usize, p: usize, end: usize): usize {
   const n = <u32>(remaining < avail ? remaining : avail);
   unmask(s, p, n);
   store<u64>(s + S_REMAINING, remaining - n);
-  emitData(s, p, n, remaining == <u64>n);
+  emitData(s, p, n, remaining - n);
   return p + n;
 }
 
@@ -213,7 +213,9 @@ function unmask(s: usize, p: usize, n: u32): void {
   store<u32>(s + S_MASK_POS, (pos + n) & 3);
 }
 
-function emitData(s: usize, p: usize, n: u32, frameDone: bool): void {
+// `left` is what remains of the frame's payload, so the host can size a message buffer once.
+function emitData(s: usize, p: usize, n: u32, left: u64): void {
+  const frameDone = left == 0;
   const msgOp = load<u8>(s + S_MSG_OP);
   const msgFlags = load<u8>(s + S_MSG_FLAGS);
   const fin = frameDone && (load<u8>(s + S_FRAME_BITS) & 0x80) != 0;
@@ -228,7 +230,8 @@ function emitData(s: usize, p: usize, n: u32, frameDone: bool): void {
   if (frameDone) store<u8>(s + S_STATE, ST_HEADER);
   if (n == 0 && !fin) return;
   const kind = msgOp == OP_TEXT ? KIND_TEXT : KIND_BINARY;
-  pushEvent(kind, (msgFlags & (FLAG_FIRST | FLAG_RSV1)) | (fin ? FLAG_FIN : 0), 0, p, n, 0);
+  const hint = left < 0xffffffff ? <u32>left : 0xffffffff;
+  pushEvent(kind, (msgFlags & (FLAG_FIRST | FLAG_RSV1)) | (fin ? FLAG_FIN : 0), 0, p, n, hint);
   store<u8>(s + S_MSG_FLAGS, msgFlags & ~FLAG_FIRST);
   if (fin) store<u8>(s + S_MSG_OP, 0);
 }

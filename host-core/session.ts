@@ -61,6 +61,14 @@ export const DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 /** Payloads from this size on are written by reference next to their header, not copied. */
 export const COPY_LIMIT = 16 * 1024;
 const BATCH_MIN = 16 * 1024;
+const WHOLE = FLAG_FIRST | FLAG_FIN;
+// A frame's announced length sizes the message buffer, up to this much ahead of the data.
+const PREALLOCATE_MAX = 16 * 1024 * 1024;
+
+// Node's and Bun's Buffer skips zero-filling memory that is overwritten at once.
+const allocate: (size: number) => Uint8Array =
+  (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer?.allocUnsafe ??
+  ((size) => new Uint8Array(size));
 
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
@@ -82,8 +90,8 @@ export class Session {
   private readonly textAs: "string" | "bytes";
   private readonly stream: boolean;
   private readonly keys: KeySource | null;
-  private parts: Uint8Array[] = [];
-  private partsLength = 0;
+  private message: Uint8Array = empty;
+  private messageLength = 0;
   private chunks: Uint8Array[] = [];
   private batch: Uint8Array = empty;
   private batchStart = 0;
@@ -91,6 +99,8 @@ export class Session {
   private queued = 0;
   private sendingFragmented = false;
   private closeSentFlag = false;
+  private closeEchoed = false;
+  private dispatching = false;
   private closeReceivedFlag = false;
   private failedFlag = false;
 
@@ -144,7 +154,12 @@ export class Session {
     if (!this.reading()) return;
     const core = this.core;
     const count = core.exports.receive(this.ptr, core.inputPtr, len);
-    this.dispatch(count, handler);
+    this.dispatching = true;
+    try {
+      this.dispatch(count, len, handler);
+    } finally {
+      this.dispatching = false;
+    }
     if (this.isClient && core.exports.keysUsed() > KEY_POOL_SIZE / 2) core.refillKeys();
   }
 
@@ -168,38 +183,55 @@ export class Session {
     return this.ptr !== 0 && !this.failedFlag && !this.closeReceivedFlag;
   }
 
-  private dispatch(count: number, handler: SessionHandler): void {
-    const u32 = this.core.u32;
-    const u8 = this.core.u8;
+  private dispatch(count: number, inputLen: number, h: SessionHandler): void {
+    const { u32, u8, inputPtr } = this.core;
+    // Whole messages handed out as bytes are views of one copy of the chunk, made on first need.
+    let chunk: Uint8Array | null = null;
     for (let i = 0, e = this.core.eventPtr >>> 2; i < count; i++, e += 4) {
       const head = u32[e];
       const kind = head & 0xff;
       const ptr = u32[e + 1];
       const len = u32[e + 2];
       if (kind === KIND_TEXT || kind === KIND_BINARY) {
-        this.onData(u8, kind === KIND_BINARY, (head >>> 8) & 0xff, ptr, len, handler);
+        const isBinary = kind === KIND_BINARY;
+        const flags = head >>> 8;
+        if ((flags & WHOLE) === WHOLE && !this.stream) {
+          if (!isBinary && this.textAs === "string")
+            h.message?.(textDecoder.decode(u8.subarray(ptr, ptr + len)), false);
+          else {
+            if (!chunk) {
+              chunk = allocate(inputLen);
+              chunk.set(u8.subarray(inputPtr, inputPtr + inputLen));
+            }
+            h.message?.(chunk.subarray(ptr - inputPtr, ptr - inputPtr + len), isBinary);
+          }
+        } else this.onPiece(u8, isBinary, flags, ptr, len, u32[e + 3], h);
       } else if (kind === KIND_REPLY) {
-        this.queueCopy(u8, ptr, len);
+        // Our own close already went out while this chunk was dispatched: no second close frame.
+        if (this.closeEchoed || (u8[ptr] & 0x0f) !== OP_CLOSE) this.queueCopy(u8, ptr, len);
       } else if (kind === KIND_PING) {
-        handler.ping?.(u8.slice(ptr, ptr + len));
+        h.ping?.(u8.slice(ptr, ptr + len));
       } else if (kind === KIND_PONG) {
-        handler.pong?.(u8.slice(ptr, ptr + len));
+        h.pong?.(u8.slice(ptr, ptr + len));
       } else if (kind === KIND_CLOSE) {
         this.closeReceivedFlag = true;
+        this.closeEchoed = !this.closeSentFlag;
         this.closeSentFlag = true;
-        handler.close?.(head >>> 16, textDecoder.decode(u8.subarray(ptr, ptr + len)));
+        h.close?.(head >>> 16, textDecoder.decode(u8.subarray(ptr, ptr + len)));
       } else if (kind === KIND_ERROR) {
-        this.onError(WebSocketError.fromCore(u32[e + 3], head >>> 16), handler);
+        this.onError(WebSocketError.fromCore(u32[e + 3], head >>> 16), h);
       }
     }
   }
 
-  private onData(
+  /** A piece of a message split over frames or chunks; `left` is what its frame still holds. */
+  private onPiece(
     u8: Uint8Array,
     isBinary: boolean,
     flags: number,
     ptr: number,
     len: number,
+    left: number,
     h: SessionHandler,
   ): void {
     const fin = (flags & FLAG_FIN) !== 0;
@@ -207,28 +239,27 @@ export class Session {
       h.fragment?.(u8.slice(ptr, ptr + len), isBinary, (flags & FLAG_FIRST) !== 0, fin);
       return;
     }
-    if (fin && (flags & FLAG_FIRST) !== 0) {
-      h.message?.(
-        isBinary || this.textAs === "bytes"
-          ? u8.slice(ptr, ptr + len)
-          : textDecoder.decode(u8.subarray(ptr, ptr + len)),
-        isBinary,
-      );
-      return;
-    }
-    if (len > 0) this.parts.push(u8.slice(ptr, ptr + len));
-    this.partsLength += len;
+    const need = this.messageLength + len;
+    if (need > this.message.length) this.growMessage(need + Math.min(left, PREALLOCATE_MAX));
+    this.message.set(u8.subarray(ptr, ptr + len), this.messageLength);
+    this.messageLength = need;
     if (!fin) return;
-    const whole = concat(this.parts, this.partsLength);
-    this.parts = [];
-    this.partsLength = 0;
+    const whole = need === this.message.length ? this.message : this.message.subarray(0, need);
+    this.message = empty;
+    this.messageLength = 0;
     h.message?.(isBinary || this.textAs === "bytes" ? whole : textDecoder.decode(whole), isBinary);
+  }
+
+  private growMessage(size: number): void {
+    const next = allocate(Math.max(size, this.message.length * 2));
+    next.set(this.message.subarray(0, this.messageLength));
+    this.message = next;
   }
 
   private onError(error: WebSocketError, handler: SessionHandler): void {
     this.failedFlag = true;
-    this.parts = [];
-    this.partsLength = 0;
+    this.message = empty;
+    this.messageLength = 0;
     if (!this.closeSentFlag) this.close(error.closeCode);
     handler.error?.(error);
   }
@@ -293,26 +324,39 @@ export class Session {
     this.queueFrame(FIN | op, payload);
   }
 
+  /**
+   * The core marks a session closed as soon as it parses a close frame, yet handlers of messages
+   * that preceded it in the same chunk may still answer them (5.5.1: the close may wait for the
+   * current message). Until the close event is dispatched, frames are encoded with a spare session
+   * of the same role: encoding reads nothing else from the session.
+   */
+  private encoder(): number {
+    if (this.ptr === 0 || this.closeSentFlag) throw WebSocketError.fromCore(16);
+    // Outside dispatch the core's flag and ours agree; inside, ask the core (a 2-byte header).
+    if (!this.dispatching || this.core.exports.header(this.ptr, FIN | OP_BINARY, 0, 0) >= 0) return this.ptr;
+    return spareSession(this.core, this.isClient);
+  }
+
   private queueFrame(first: number, payload: Uint8Array): void {
-    if (this.ptr === 0) throw WebSocketError.fromCore(16);
+    const s = this.encoder();
     const core = this.core;
     const e = core.exports;
     const len = payload.length;
     if (this.isClient && len <= SEND_CAP - SEND_PAYLOAD) {
       const at = core.sendPtr + SEND_PAYLOAD;
       core.u8.set(payload, at);
-      const h = check(e.frame(this.ptr, first, len, this.keys!.next()));
+      const h = check(e.frame(s, first, len, this.keys!.next()));
       this.queueCopy(core.u8, at - h, h + len);
       return;
     }
     if ((first & 0x0f) >= OP_CLOSE) {
       core.u8.set(payload, core.sendPtr + SEND_PAYLOAD);
-      const h = check(e.frame(this.ptr, first, len, 0));
+      const h = check(e.frame(s, first, len, 0));
       this.queueCopy(core.u8, core.sendPtr + SEND_PAYLOAD - h, h + len);
       return;
     }
     const key = this.isClient ? this.keys!.next() : 0;
-    const h = check(e.header(this.ptr, first, len, key));
+    const h = check(e.header(s, first, len, key));
     this.queueCopy(core.u8, core.sendPtr, h);
     if (this.isClient) this.queueMasked(payload, key);
     else if (len < COPY_LIMIT) this.queueCopy(payload, 0, len);
@@ -360,18 +404,19 @@ export class Session {
   }
 }
 
+const spares = new WeakMap<Core, number[]>();
+
+function spareSession(core: Core, client: boolean): number {
+  let pair = spares.get(core);
+  if (!pair) {
+    pair = [core.exports.sessionOpen(0) >>> 0, core.exports.sessionOpen(SESSION_CLIENT) >>> 0];
+    core.refresh();
+    spares.set(core, pair);
+  }
+  return pair[client ? 1 : 0];
+}
+
 function check(result: number): number {
   if (result < 0) throw WebSocketError.fromCore(-result);
   return result;
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(length);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }

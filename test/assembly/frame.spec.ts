@@ -165,6 +165,7 @@ describe("RFC 6455 5.7 examples", () => {
     // The input region holds 64 KiB: the frame arrives in two calls.
     expect<u32>(feed(s, b)).toBe(1);
     expect<u8>(flags(0)).toBe(FLAG_FIRST);
+    expect<u32>(aux(0)).toBe(10, "the frame still holds 10 bytes");
     expect<u32>(feed(s, new Uint8Array(10))).toBe(1);
     expect<u8>(flags(0)).toBe(FLAG_FIN);
     expect<u32>(load<u32>(ev(0) + EV_LEN)).toBe(10);
@@ -206,6 +207,7 @@ describe("payload length boundaries (5.2)", () => {
     expect<u32>(feed(s, bytes("827f0000000100000000 aabb"))).toBe(1);
     expect<u32>(load<u32>(ev(0) + EV_LEN)).toBe(2);
     expect<u8>(flags(0)).toBe(FLAG_FIRST);
+    expect<u32>(aux(0)).toBe(0xfffffffe, "what remains, capped at 2^32-1");
     sessionFree(s);
   });
 

@@ -1,0 +1,324 @@
+// npm run bench:core: the decode core through Session (SIMD and scalar builds) against ws's own
+// Receiver and a plain Buffer.copy, in one process, on identical pre-built masked byte streams.
+// Usage: npx tsx bench/core.ts [--rounds N] [--min-ms MS] [--json FILE]
+//
+// Fairness: each contender is fed the same stream in the same 64 KiB views. ws unmasks the Buffer it
+// is given in place (Session copies each chunk into WASM memory first and leaves it alone), so before
+// every timed pass the pristine stream is copied into the work buffer outside the timed region, for
+// every contender alike; the views over the work buffer are built once, so no contender pays for
+// slicing. Each measurement repeats passes until at least --min-ms of fed time; rounds rotate the
+// contender order and the median of the rounds is reported.
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { parseArgs } from "node:util";
+import { createCore } from "../host-core/core.ts";
+import { Session } from "../host-core/session.ts";
+
+// ws picks bufferutil only when this is unset at its load time, hence the dynamic import below.
+delete process.env.WS_NO_BUFFER_UTIL;
+const { Receiver } = (await import("ws")) as unknown as { Receiver: ReceiverClass };
+
+interface WsReceiver {
+  write(chunk: Buffer): boolean;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+}
+type ReceiverClass = new (options: Record<string, unknown>) => WsReceiver;
+
+const CHUNK = 64 * 1024;
+const SMALL = 32;
+const SMALL_FRAMES = 1 << 18; // about 10 MB of 38-byte frames
+const LARGE = 1024 * 1024;
+const LARGE_MESSAGES = 24;
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    "min-ms": { type: "string", default: "250" },
+    json: { type: "string" },
+  },
+});
+const ROUNDS = Math.max(1, Number(values.rounds));
+const MIN_MS = Math.max(1, Number(values["min-ms"]));
+
+// ---- streams -------------------------------------------------------------------------------
+
+function maskedText(payload: Uint8Array, out: Buffer, at: number): number {
+  const len = payload.length;
+  out[at] = 0x81;
+  let h = at + 2;
+  if (len < 126) out[at + 1] = 0x80 | len;
+  else if (len < 65536) {
+    out[at + 1] = 0x80 | 126;
+    out.writeUInt16BE(len, at + 2);
+    h += 2;
+  } else {
+    out[at + 1] = 0x80 | 127;
+    out.writeBigUInt64BE(BigInt(len), at + 2);
+    h += 8;
+  }
+  const mask = randomBytes(4);
+  mask.copy(out, h);
+  h += 4;
+  for (let i = 0; i < len; i++) out[h + i] = payload[i] ^ mask[i & 3];
+  return h + len;
+}
+
+function frameSize(len: number): number {
+  return 2 + (len < 126 ? 0 : len < 65536 ? 2 : 8) + 4 + len;
+}
+
+const MULTI = ["é", "ß", "€", "中", "😀", "ж"].map((s) => Buffer.from(s));
+
+/** Exactly `len` bytes of valid UTF-8: printable ASCII with a multi-byte character about every `every` bytes. */
+function utf8Payload(len: number, every: number): Buffer {
+  const out = Buffer.alloc(len);
+  let i = 0;
+  while (i < len) {
+    const mb = MULTI[(Math.random() * MULTI.length) | 0];
+    if (Math.random() * every < 1 && i + mb.length <= len) {
+      mb.copy(out, i);
+      i += mb.length;
+    } else out[i++] = 0x20 + ((Math.random() * 95) | 0);
+  }
+  return out;
+}
+
+interface Stream {
+  name: string;
+  bytes: Buffer;
+  messages: number;
+  payloadBytes: number;
+  first: Buffer;
+}
+
+function smallStream(): Stream {
+  const payloads = Array.from({ length: 256 }, () => utf8Payload(SMALL, 16));
+  const bytes = Buffer.allocUnsafe(SMALL_FRAMES * frameSize(SMALL));
+  let at = 0;
+  for (let i = 0; i < SMALL_FRAMES; i++) at = maskedText(payloads[i & 255], bytes, at);
+  return {
+    name: "32 B text",
+    bytes,
+    messages: SMALL_FRAMES,
+    payloadBytes: SMALL_FRAMES * SMALL,
+    first: payloads[0],
+  };
+}
+
+function largeStream(): Stream {
+  const payloads = Array.from({ length: 4 }, () => utf8Payload(LARGE, 64));
+  const bytes = Buffer.allocUnsafe(LARGE_MESSAGES * frameSize(LARGE));
+  let at = 0;
+  for (let i = 0; i < LARGE_MESSAGES; i++) at = maskedText(payloads[i & 3], bytes, at);
+  return {
+    name: "1 MiB text",
+    bytes,
+    messages: LARGE_MESSAGES,
+    payloadBytes: LARGE_MESSAGES * LARGE,
+    first: payloads[0],
+  };
+}
+
+// ---- contenders ----------------------------------------------------------------------------
+
+interface Counter {
+  messages: number;
+  error: unknown;
+  first: Uint8Array | undefined;
+}
+
+interface Contender {
+  name: string;
+  counter: Counter | undefined;
+  feed(chunk: Buffer): void;
+}
+
+function counter(): Counter {
+  return { messages: 0, error: undefined, first: undefined };
+}
+
+function ours(build: "simd" | "scalar"): Contender {
+  const c = counter();
+  const session = new Session({
+    role: "server",
+    textAs: "bytes",
+    maxFrameSize: 0,
+    maxMessageSize: 0,
+    core: createCore(build),
+  });
+  const handler = {
+    message(data: string | Uint8Array, isBinary: boolean) {
+      if (c.messages++ === 0) c.first = data as Uint8Array;
+      if (isBinary || typeof data === "string") c.error ??= new Error("expected text bytes");
+    },
+    error(e: unknown) {
+      c.error ??= e;
+    },
+    close() {
+      c.error ??= new Error("unexpected close");
+    },
+  };
+  return { name: `ours (${build})`, counter: c, feed: (chunk) => session.receive(chunk, handler) };
+}
+
+function ws(): Contender {
+  const c = counter();
+  const receiver = new Receiver({
+    isServer: true,
+    maxPayload: 0,
+    skipUTF8Validation: false,
+    binaryType: "nodebuffer",
+  });
+  receiver.on("message", (data, isBinary) => {
+    if (c.messages++ === 0) c.first = data as Buffer;
+    if (isBinary) c.error ??= new Error("expected text");
+  });
+  receiver.on("error", (e) => {
+    c.error ??= e;
+  });
+  // write() rather than _write(): ws's socket 'data' listener calls write() too.
+  return { name: "ws", counter: c, feed: (chunk) => receiver.write(chunk) };
+}
+
+function copy(): Contender {
+  // Where Session's own copy goes: one input-sized region, overwritten chunk after chunk.
+  const dst = Buffer.allocUnsafe(CHUNK);
+  return { name: "Buffer.copy", counter: undefined, feed: (chunk) => chunk.copy(dst) };
+}
+
+// ---- measurement ---------------------------------------------------------------------------
+
+interface Prepared {
+  stream: Stream;
+  work: Buffer;
+  views: Buffer[];
+}
+
+function prepare(stream: Stream): Prepared {
+  const work = Buffer.allocUnsafe(stream.bytes.length);
+  const views: Buffer[] = [];
+  for (let off = 0; off < work.length; off += CHUNK) views.push(work.subarray(off, off + CHUNK));
+  return { stream, work, views };
+}
+
+/** Seconds per pass over the stream. */
+function measure(p: Prepared, who: Contender, minMs: number): number {
+  const before = who.counter?.messages ?? 0;
+  let passes = 0;
+  let ns = 0n;
+  const { views } = p;
+  do {
+    p.stream.bytes.copy(p.work); // untimed: a pristine (still masked) stream for every pass
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < views.length; i++) who.feed(views[i]);
+    ns += process.hrtime.bigint() - t0;
+    passes++;
+  } while (Number(ns) / 1e6 < minMs);
+  if (who.counter) {
+    if (who.counter.error) throw new Error(`${who.name} on ${p.stream.name}: ${String(who.counter.error)}`);
+    const got = who.counter.messages - before;
+    if (got !== passes * p.stream.messages)
+      throw new Error(
+        `${who.name} on ${p.stream.name}: ${got} messages for ${passes * p.stream.messages} frames`,
+      );
+  }
+  return Number(ns) / 1e9 / passes;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+// ---- run -----------------------------------------------------------------------------------
+
+const streams = [smallStream(), largeStream()];
+const prepared = streams.map(prepare);
+// One set of contenders per scenario so each session/receiver keeps a clean frame boundary.
+const lineup = streams.map(() => [ours("simd"), ours("scalar"), ws(), copy()]);
+const names = lineup[0].map((c) => c.name);
+
+// Untimed check that what gets delivered is the payload itself, then a warm-up for the JIT.
+for (let s = 0; s < streams.length; s++) {
+  for (const who of lineup[s]) {
+    measure(prepared[s], who, 1);
+    const first = who.counter?.first;
+    if (who.counter && (!first || !Buffer.from(first).equals(streams[s].first)))
+      throw new Error(`${who.name} delivered the wrong bytes on ${streams[s].name}`);
+  }
+}
+
+const seconds: number[][][] = streams.map(() => names.map(() => []));
+for (let r = 0; r < ROUNDS; r++) {
+  for (let s = 0; s < streams.length; s++) {
+    for (let k = 0; k < names.length; k++) {
+      const i = (k + r) % names.length; // rotate who goes first
+      seconds[s][i].push(measure(prepared[s], lineup[s][i], MIN_MS));
+    }
+  }
+}
+
+const bufferutil = createRequire(import.meta.url)("bufferutil");
+const native = bufferutil.unmask !== createRequire(import.meta.url)("bufferutil/fallback").unmask;
+
+interface Result {
+  scenario: string;
+  unit: string;
+  values: Record<string, number>;
+  rounds: Record<string, number[]>;
+}
+const results: Result[] = streams.map((st, s) => {
+  const per = (sec: number) => (s === 0 ? st.messages / sec : st.payloadBytes / sec / 1e9);
+  return {
+    scenario: st.name,
+    unit: s === 0 ? "frames/s" : "GB/s (payload)",
+    values: Object.fromEntries(names.map((n, i) => [n, per(median(seconds[s][i]))])),
+    rounds: Object.fromEntries(names.map((n, i) => [n, seconds[s][i].map(per)])),
+  };
+});
+
+const fmt = (v: number, unit: string) =>
+  unit === "frames/s" ? `${(v / 1e6).toFixed(2)} M/s` : `${v.toFixed(2)} GB/s`;
+const header = ["scenario", ...names, "simd/ws", "scalar/ws"];
+const rows = results.map((r) => [
+  `${r.scenario} (${r.unit})`,
+  ...names.map((n) => fmt(r.values[n], r.unit)),
+  `${(r.values["ours (simd)"] / r.values.ws).toFixed(2)}x`,
+  `${(r.values["ours (scalar)"] / r.values.ws).toFixed(2)}x`,
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+const line = (cells: string[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+
+console.log(
+  `node ${process.version}, ws Receiver (bufferutil ${native ? "native" : "JS fallback"}), ` +
+    `${ROUNDS} rounds, median, >= ${MIN_MS} ms fed per measurement`,
+);
+console.log(line(header));
+for (const row of rows) console.log(line(row));
+
+const small = results[0].values;
+const large = results[1].values;
+const targets = [
+  {
+    target: ">= 10x ws frames/s on 32 B frames (simd)",
+    value: small["ours (simd)"] / small.ws,
+    goal: 10,
+    unit: "x",
+  },
+  { target: ">= 5 GB/s on 1 MiB text (simd)", value: large["ours (simd)"], goal: 5, unit: " GB/s" },
+];
+for (const t of targets)
+  console.log(
+    `target ${t.target}: ${t.value.toFixed(2)}${t.unit} -> ${t.value >= t.goal ? "MET" : "MISSED"}`,
+  );
+if (!native) console.log("warning: bufferutil is the JS fallback; ws is slower than in production");
+
+if (values.json) {
+  writeFileSync(
+    values.json,
+    `${JSON.stringify({ node: process.version, bufferutilNative: native, rounds: ROUNDS, results, targets: targets.map((t) => ({ ...t, met: t.value >= t.goal })) }, null, 2)}\n`,
+  );
+}
