@@ -281,11 +281,9 @@ function receiveClose(s: usize, payload: usize, len: u32): void {
   }
   setFlag(s, F_CLOSE_RECEIVED);
   pushEvent(KIND_CLOSE, 0, code, payload + 2, len >= 2 ? len - 2 : 0, 0);
-  // 5.5.1: echo the status code, once.
-  if (!hasFlag(s, F_CLOSE_SENT)) {
-    setFlag(s, F_CLOSE_SENT);
-    writeReply(s, 0x80 | OP_CLOSE, payload, len >= 2 ? 2 : 0);
-  }
+  // 5.5.1: echo the status code unless our close went out first. The flag is left to the host: it
+  // dispatches the messages before this close, whose handlers may still answer them, then the echo.
+  if (!hasFlag(s, F_CLOSE_SENT)) writeReply(s, 0x80 | OP_CLOSE, payload, len >= 2 ? 2 : 0);
 }
 
 // A control frame of the core's own, written to the output region.

@@ -70,7 +70,8 @@ const allocate: (size: number) => Uint8Array =
   (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer?.allocUnsafe ??
   ((size) => new Uint8Array(size));
 
-const textDecoder = new TextDecoder();
+// U+FEFF at the start of a message is content, not a byte-order mark.
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const textEncoder = new TextEncoder();
 const empty = new Uint8Array(0);
 
@@ -99,8 +100,6 @@ export class Session {
   private queued = 0;
   private sendingFragmented = false;
   private closeSentFlag = false;
-  private closeEchoed = false;
-  private dispatching = false;
   private closeReceivedFlag = false;
   private failedFlag = false;
 
@@ -154,12 +153,7 @@ export class Session {
     if (!this.reading()) return;
     const core = this.core;
     const count = core.exports.receive(this.ptr, core.inputPtr, len);
-    this.dispatching = true;
-    try {
-      this.dispatch(count, len, handler);
-    } finally {
-      this.dispatching = false;
-    }
+    this.dispatch(count, len, handler);
     if (this.isClient && core.exports.keysUsed() > KEY_POOL_SIZE / 2) core.refillKeys();
   }
 
@@ -207,16 +201,16 @@ export class Session {
           }
         } else this.onPiece(u8, isBinary, flags, ptr, len, u32[e + 3], h);
       } else if (kind === KIND_REPLY) {
-        // Our own close already went out while this chunk was dispatched: no second close frame.
-        if (this.closeEchoed || (u8[ptr] & 0x0f) !== OP_CLOSE) this.queueCopy(u8, ptr, len);
+        // The core echoes a received close; skip it if a handler already sent its own.
+        const isClose = (u8[ptr] & 0x0f) === OP_CLOSE;
+        if (!isClose || !this.closeSentFlag) this.queueCopy(u8, ptr, len);
+        if (isClose) this.closeSentFlag = true;
       } else if (kind === KIND_PING) {
         h.ping?.(u8.slice(ptr, ptr + len));
       } else if (kind === KIND_PONG) {
         h.pong?.(u8.slice(ptr, ptr + len));
       } else if (kind === KIND_CLOSE) {
         this.closeReceivedFlag = true;
-        this.closeEchoed = !this.closeSentFlag;
-        this.closeSentFlag = true;
         h.close?.(head >>> 16, textDecoder.decode(u8.subarray(ptr, ptr + len)));
       } else if (kind === KIND_ERROR) {
         this.onError(WebSocketError.fromCore(u32[e + 3], head >>> 16), h);
@@ -324,21 +318,9 @@ export class Session {
     this.queueFrame(FIN | op, payload);
   }
 
-  /**
-   * The core marks a session closed as soon as it parses a close frame, yet handlers of messages
-   * that preceded it in the same chunk may still answer them (5.5.1: the close may wait for the
-   * current message). Until the close event is dispatched, frames are encoded with a spare session
-   * of the same role: encoding reads nothing else from the session.
-   */
-  private encoder(): number {
-    if (this.ptr === 0 || this.closeSentFlag) throw WebSocketError.fromCore(16);
-    // Outside dispatch the core's flag and ours agree; inside, ask the core (a 2-byte header).
-    if (!this.dispatching || this.core.exports.header(this.ptr, FIN | OP_BINARY, 0, 0) >= 0) return this.ptr;
-    return spareSession(this.core, this.isClient);
-  }
-
   private queueFrame(first: number, payload: Uint8Array): void {
-    const s = this.encoder();
+    if (this.ptr === 0 || this.closeSentFlag) throw WebSocketError.fromCore(16);
+    const s = this.ptr;
     const core = this.core;
     const e = core.exports;
     const len = payload.length;
@@ -402,18 +384,6 @@ export class Session {
     this.batch = new Uint8Array(Math.max(BATCH_MIN, len, this.batch.length * 2));
     this.batchStart = this.batchEnd = 0;
   }
-}
-
-const spares = new WeakMap<Core, number[]>();
-
-function spareSession(core: Core, client: boolean): number {
-  let pair = spares.get(core);
-  if (!pair) {
-    pair = [core.exports.sessionOpen(0) >>> 0, core.exports.sessionOpen(SESSION_CLIENT) >>> 0];
-    core.refresh();
-    spares.set(core, pair);
-  }
-  return pair[client ? 1 : 0];
 }
 
 function check(result: number): number {
