@@ -1,4 +1,14 @@
 export * from "./abi.ts";
 export { Core, createCore, getCore, useModule } from "./core.ts";
 export { WebSocketError } from "./errors.ts";
+export {
+  acceptResponse,
+  computeAccept,
+  parseUpgrade,
+  rejectResponse,
+  type UpgradeLimits,
+  type UpgradeRequest,
+} from "./handshake.ts";
+export { Deadlines, decide, resolvePolicy, type ServerOptions } from "./server-policy.ts";
 export { Session, type SessionEvent, type SessionHandler, type SessionOptions } from "./session.ts";
+export { ServerWebSocket, type Transport, type WebSocketHandler } from "./socket.ts";

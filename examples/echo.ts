@@ -1,0 +1,19 @@
+// The measuring instrument (DESIGN.md): echoes every message unchanged, as the same type, without
+// decoding text; every limit that would distort a measurement is lifted.
+import { serve } from "../host-node/index.ts";
+
+const at = process.argv.indexOf("--port");
+const port = at > 0 ? Number(process.argv[at + 1]) : 9001;
+
+const server = await serve({
+  port,
+  host: "127.0.0.1",
+  textAs: "bytes",
+  maxPayload: 0,
+  maxConnections: 0,
+  idleTimeout: 0,
+  handler: {
+    message: (ws, data, isBinary) => ws.send(data, { binary: isBinary }),
+  },
+});
+console.log(`echo on ws://127.0.0.1:${server.port}`);

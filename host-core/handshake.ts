@@ -1,0 +1,165 @@
+// The server's side of the opening handshake (RFC 6455 4.2), without I/O: the core parses and
+// checks the request; this module turns its record into strings and writes the HTTP answers.
+import {
+  HS_ACCEPT,
+  HS_END,
+  HS_ERROR,
+  HS_EXTENSIONS,
+  HS_HEADER_COUNT,
+  HS_HEADERS,
+  HS_HOST,
+  HS_KEY,
+  HS_MAX_HEADERS,
+  HS_ORIGIN,
+  HS_PATH,
+  INPUT_CAP,
+} from "./abi.ts";
+import { type Core, getCore } from "./core.ts";
+import { WebSocketError } from "./errors.ts";
+
+export interface UpgradeLimits {
+  /** Largest request head in bytes (431 beyond it). Default 8 KiB. */
+  maxHeaderBytes?: number;
+  /** Most header fields (431 beyond it). Default and ceiling 128. */
+  maxHeaders?: number;
+}
+
+export interface UpgradeRequest {
+  /** 0 = the head is incomplete, 101 = a valid upgrade, else the HTTP status to answer with. */
+  status: number;
+  error?: WebSocketError;
+  /** Bytes of the head; what follows are the first frame bytes. */
+  end: number;
+  path: string;
+  host: string;
+  origin: string;
+  /** Sec-WebSocket-Protocol tokens in the client's order. */
+  protocols: string[];
+  /** Sec-WebSocket-Extensions as sent. */
+  extensions: string;
+  key: string;
+  /** Sec-WebSocket-Accept for key (only when status is 101). */
+  accept: string;
+  /** Lower-cased names; repeated fields joined with ", " (RFC 7230 3.2.2). */
+  headers: Record<string, string>;
+}
+
+export const DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
+
+// Header bytes are ISO-8859-1 (RFC 7230 3.2.4); latin1 keeps every byte as one code unit.
+const latin1 = new TextDecoder("latin1");
+const encoder = new TextEncoder();
+
+const reasons: Record<number, string> = {
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  426: "Upgrade Required",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+/** Parses a request head (4.2.1). Call again with more bytes while status is 0. */
+export function parseUpgrade(
+  bytes: Uint8Array,
+  limits: UpgradeLimits = {},
+  core = getCore(),
+): UpgradeRequest {
+  const maxBytes = Math.min(limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, INPUT_CAP);
+  const len = Math.min(bytes.length, INPUT_CAP);
+  core.writeInput(bytes.subarray(0, len));
+  let status = core.exports.parseRequest(
+    core.inputPtr,
+    len,
+    maxBytes,
+    Math.min(limits.maxHeaders ?? HS_MAX_HEADERS, HS_MAX_HEADERS),
+  );
+  const hs = core.hsPtr;
+  const u32 = core.u32;
+  const field = (off: number): string => text(core, u32[(hs + off) >>> 2], u32[(hs + off + 4) >>> 2]);
+  let error: WebSocketError | undefined;
+  if (status === 0 && bytes.length >= maxBytes) {
+    status = 431;
+    error = WebSocketError.fromCore(40);
+  } else if (status !== 0 && status !== 101) {
+    error = WebSocketError.fromCore(u32[(hs + HS_ERROR) >>> 2]);
+  }
+  const headers: Record<string, string> = {};
+  const count = status === 0 ? 0 : u32[(hs + HS_HEADER_COUNT) >>> 2];
+  for (let i = 0, e = (hs + HS_HEADERS) >>> 2; i < count; i++, e += 4) {
+    const name = text(core, u32[e], u32[e + 1]).toLowerCase();
+    const value = text(core, u32[e + 2], u32[e + 3]);
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  return {
+    status,
+    error,
+    end: status === 0 ? 0 : u32[(hs + HS_END) >>> 2],
+    path: field(HS_PATH),
+    host: field(HS_HOST),
+    origin: field(HS_ORIGIN),
+    protocols: splitList(headers["sec-websocket-protocol"]),
+    extensions: field(HS_EXTENSIONS),
+    key: field(HS_KEY),
+    accept: status === 101 ? text(core, hs + HS_ACCEPT, 28) : "",
+    headers,
+  };
+}
+
+/** 4.2.2 item 5.4: Sec-WebSocket-Accept for a key; throws WS_ERR_HANDSHAKE_KEY for an invalid key. */
+export function computeAccept(key: string, core = getCore()): string {
+  const bytes = encoder.encode(key);
+  if (bytes.length > 64) throw WebSocketError.fromCore(38);
+  core.writeInput(bytes);
+  const n = core.exports.acceptKey(core.inputPtr, bytes.length);
+  if (n === 0) throw WebSocketError.fromCore(38);
+  return text(core, core.hsPtr + HS_ACCEPT, n);
+}
+
+export interface AcceptOptions {
+  accept: string;
+  /** The chosen subprotocol; it must be one the client offered. */
+  protocol?: string;
+  headers?: Record<string, string>;
+}
+
+/** 4.2.2 item 5: the 101 response. */
+export function acceptResponse(options: AcceptOptions): Uint8Array {
+  let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${options.accept}\r\n`;
+  if (options.protocol) head += headerLine("Sec-WebSocket-Protocol", options.protocol);
+  for (const [name, value] of Object.entries(options.headers ?? {})) head += headerLine(name, value);
+  return encoder.encode(`${head}\r\n`);
+}
+
+/** A short plain-text refusal that closes the connection (4.2.2: 426 names the version we speak). */
+export function rejectResponse(status: number, message = reasons[status] ?? "Error"): Uint8Array {
+  let head = `HTTP/1.1 ${status} ${reasons[status] ?? "Error"}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n`;
+  if (status === 426) head += "Sec-WebSocket-Version: 13\r\nUpgrade: websocket\r\n";
+  if (status === 405) head += "Allow: GET\r\n";
+  const body = encoder.encode(message);
+  const out = encoder.encode(`${head}Content-Length: ${body.length}\r\n\r\n`);
+  const all = new Uint8Array(out.length + body.length);
+  all.set(out);
+  all.set(body, out.length);
+  return all;
+}
+
+function headerLine(name: string, value: string): string {
+  if (/[\r\n\0]/.test(name + value)) throw WebSocketError.fromCore(46, 0, name);
+  return `${name}: ${value}\r\n`;
+}
+
+function text(core: Core, ptr: number, len: number): string {
+  return len === 0 ? "" : latin1.decode(core.u8.subarray(ptr, ptr + len));
+}
+
+// RFC 7230 7: a #list; empty elements are skipped.
+function splitList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

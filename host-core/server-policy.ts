@@ -1,0 +1,162 @@
+// Server options and the checks a request must pass beyond RFC 6455 4.2.1: which paths and
+// origins are served, how many connections, which subprotocol. Defaults protect the process.
+import { WebSocketError } from "./errors.ts";
+import { DEFAULT_MAX_HEADER_BYTES, type UpgradeRequest } from "./handshake.ts";
+
+export interface ServerOptions {
+  /** Largest message in bytes; beyond it the connection closes with 1009. 0 = unlimited. Default 16 MiB. */
+  maxPayload?: number;
+  /** Open connections allowed; a handshake beyond it gets 503. 0 = unlimited. Default 10000. */
+  maxConnections?: number;
+  /** Milliseconds for a client to send its request head; then TCP is destroyed. Default 10 s. */
+  handshakeTimeout?: number;
+  /**
+   * Milliseconds of silence after which a connection is closed (1001). Halfway through a ping is
+   * sent, so a live peer's pong keeps it open. 0 = off. Default 120 s.
+   */
+  idleTimeout?: number;
+  /** Milliseconds to wait for the peer's answer to our close frame before destroying TCP. Default 5 s. */
+  closeTimeout?: number;
+  /** Largest request head in bytes (431 beyond it). Default 8 KiB. */
+  maxHeaderBytes?: number;
+  /** Paths served (the request target without its query); `*` matches any characters. Default all. */
+  path?: string | string[];
+  /**
+   * Origins allowed, e.g. `https://*.example.com` (403 otherwise). Default all. A request without
+   * Origin is not from a browser, so it is let through: origin checks protect browsers' cookies.
+   */
+  origins?: string[];
+  /** Subprotocols we speak, or a chooser that returns one of the offered ones (or none). */
+  protocols?: string[] | ((offered: string[]) => string | undefined);
+  /** Deliver text as a string (default) or as its validated UTF-8 bytes. */
+  textAs?: "string" | "bytes";
+  /** send() returns false once this many bytes are buffered. Default 1 MiB. */
+  highWaterMark?: number;
+}
+
+export interface Policy {
+  maxPayload: number;
+  maxConnections: number;
+  handshakeTimeout: number;
+  idleTimeout: number;
+  closeTimeout: number;
+  maxHeaderBytes: number;
+  textAs: "string" | "bytes";
+  highWaterMark: number;
+  paths: RegExp[] | null;
+  origins: RegExp[] | null;
+  protocols: ServerOptions["protocols"];
+}
+
+export function resolvePolicy(o: ServerOptions = {}): Policy {
+  return {
+    maxPayload: o.maxPayload ?? 16 * 1024 * 1024,
+    maxConnections: o.maxConnections ?? 10000,
+    handshakeTimeout: o.handshakeTimeout ?? 10_000,
+    idleTimeout: o.idleTimeout ?? 120_000,
+    closeTimeout: o.closeTimeout ?? 5_000,
+    maxHeaderBytes: o.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    textAs: o.textAs ?? "string",
+    highWaterMark: o.highWaterMark ?? 1024 * 1024,
+    paths: o.path === undefined ? null : (Array.isArray(o.path) ? o.path : [o.path]).map(pattern),
+    origins: o.origins ? o.origins.map((s) => pattern(s.toLowerCase())) : null,
+    protocols: o.protocols,
+  };
+}
+
+export type Decision =
+  | { status: 101; protocol: string | undefined }
+  | { status: number; error: WebSocketError; message: string };
+
+/** The answer to a parsed request (status not 0), given how many connections are open. */
+export function decide(req: UpgradeRequest, policy: Policy, connections: number): Decision {
+  // A path we do not serve is 404 even for plain HTTP, so a crawler learns nothing more.
+  if (policy.paths && req.path && !matches(policy.paths, req.path.split("?")[0]))
+    return refuse(404, "WS_ERR_HANDSHAKE_PATH", "path not served");
+  if (req.status !== 101) {
+    const error = req.error ?? WebSocketError.fromCore(32);
+    return { status: req.status, error, message: error.message };
+  }
+  if (policy.origins && req.origin && !matches(policy.origins, req.origin.toLowerCase()))
+    return refuse(403, "WS_ERR_HANDSHAKE_ORIGIN", "origin not allowed");
+  if (policy.maxConnections > 0 && connections >= policy.maxConnections)
+    return refuse(503, "WS_ERR_HANDSHAKE_CAPACITY", "too many connections");
+  return { status: 101, protocol: chooseProtocol(policy.protocols, req.protocols) };
+}
+
+// 4.2.2 item 5.3: at most one of the client's offers, never another value.
+function chooseProtocol(choice: ServerOptions["protocols"], offered: string[]): string | undefined {
+  if (!choice || offered.length === 0) return undefined;
+  if (typeof choice === "function") {
+    const chosen = choice(offered);
+    return chosen !== undefined && offered.includes(chosen) ? chosen : undefined;
+  }
+  return offered.find((p) => choice.includes(p));
+}
+
+function refuse(status: number, code: string, message: string): Decision {
+  return { status, error: new WebSocketError(code, message), message };
+}
+
+function pattern(glob: string): RegExp {
+  const body = glob
+    .split("*")
+    .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  return new RegExp(`^${body}$`);
+}
+
+function matches(patterns: RegExp[], value: string): boolean {
+  return patterns.some((p) => p.test(value));
+}
+
+/** Something with a deadline; expire() runs once when it passes. */
+export interface Expiring {
+  expire(): void;
+}
+
+/**
+ * Every deadline of a server (handshake, idle, close) in one Map swept by one interval, so an idle
+ * connection costs a map entry, not a timer. Deadlines are coarse: they fire within one tick late.
+ */
+export class Deadlines {
+  private readonly items = new Map<Expiring, number>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly tick: number) {}
+
+  /** A tick of a quarter of the shortest timeout, between 10 ms and 1 s. */
+  static forPolicy(p: Policy): Deadlines {
+    const shortest = Math.min(
+      ...[p.handshakeTimeout, p.idleTimeout / 2, p.closeTimeout].filter((t) => t > 0),
+      4000,
+    );
+    return new Deadlines(Math.max(10, Math.min(1000, shortest / 4)));
+  }
+
+  set(item: Expiring, ms: number): void {
+    this.items.set(item, Date.now() + ms);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.sweep(), this.tick);
+      // A pending deadline alone must not keep the process alive.
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  delete(item: Expiring): void {
+    this.items.delete(item);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [item, at] of this.items) {
+      if (at > now) continue;
+      this.items.delete(item);
+      item.expire();
+    }
+    if (this.items.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}

@@ -1,0 +1,13 @@
+export { WebSocketError } from "../host-core/errors.ts";
+export { acceptResponse, computeAccept, parseUpgrade, rejectResponse } from "../host-core/handshake.ts";
+export type { ServerOptions } from "../host-core/server-policy.ts";
+export { CLOSED, CLOSING, OPEN, ServerWebSocket, type WebSocketHandler } from "../host-core/socket.ts";
+export { connect, WebSocket } from "./client.ts";
+export {
+  attach,
+  createUpgradeHandler,
+  type HandlerOptions,
+  type ServeOptions,
+  Server,
+  serve,
+} from "./server.ts";
