@@ -1,0 +1,40 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { connect, createServer } from "node:net";
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `<runtime> dist/examples/echo.js --port N` and resolves once it accepts connections. */
+export async function spawnEcho(
+  command: string[] = ["node"],
+): Promise<{ url: string; proc: ChildProcess; stop(): void }> {
+  const port = await freePort();
+  const proc = spawn(command[0], [...command.slice(1), "dist/examples/echo.js", "--port", String(port)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const stop = () => proc.kill("SIGKILL");
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("echo server did not start in 10 s")), 10_000);
+    proc.once("exit", (code) => reject(new Error(`echo server exited with ${code}`)));
+    const poll = () => {
+      const c = connect(port, "127.0.0.1");
+      c.once("connect", () => {
+        c.destroy();
+        clearTimeout(timer);
+        resolve();
+      });
+      c.once("error", () => setTimeout(poll, 50));
+    };
+    poll();
+  });
+  return { url: `ws://127.0.0.1:${port}`, proc, stop };
+}
