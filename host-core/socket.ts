@@ -21,6 +21,11 @@ export interface Transport {
 export interface WebSocketHandler<T = unknown> {
   open?(ws: ServerWebSocket<T>): void;
   message?(ws: ServerWebSocket<T>, data: string | Uint8Array, isBinary: boolean): void;
+  /**
+   * Streaming: when present, messages arrive in pieces as they are received (and `message` is not
+   * called), so a message never has to fit in memory. Pair it with `maxPayload: 0` for no limit.
+   */
+  fragment?(ws: ServerWebSocket<T>, data: Uint8Array, isBinary: boolean, first: boolean, fin: boolean): void;
   /** Once per connection, when TCP is gone: the peer's close code, an error's, or 1006. */
   close?(ws: ServerWebSocket<T>, code: number, reason: string): void;
   /** send() returned false and the buffer has since fallen below highWaterMark. */
@@ -88,6 +93,7 @@ export class ServerWebSocket<T = unknown> implements Expiring {
       maxFrameSize: max,
       maxMessageSize: max,
       textAs: init.policy.textAs,
+      stream: init.handler.fragment !== undefined,
     });
     this.events = sessionEvents(this, init.handler);
   }
@@ -251,6 +257,7 @@ export class ServerWebSocket<T = unknown> implements Expiring {
 function sessionEvents<T>(ws: ServerWebSocket<T>, h: WebSocketHandler<T>): SessionHandler {
   return {
     message: h.message && ((data, isBinary) => h.message!(ws, data, isBinary)),
+    fragment: h.fragment && ((data, isBinary, first, fin) => h.fragment!(ws, data, isBinary, first, fin)),
     ping: h.ping && ((data) => h.ping!(ws, data)),
     pong: h.pong && ((data) => h.pong!(ws, data)),
     close: (code, reason) => ws.onPeerClose(code, reason),

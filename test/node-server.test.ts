@@ -180,6 +180,32 @@ describe("echo with ws and undici", () => {
   });
 });
 
+describe("streaming", () => {
+  it("hands a 40 MiB message over in pieces, in order, without assembling it", async () => {
+    const pieces: { length: number; first: boolean; fin: boolean; sample: number }[] = [];
+    const done = new Promise<void>((resolve) => {
+      void start({
+        maxPayload: 0,
+        handler: {
+          fragment: (_ws, data, isBinary, first, fin) => {
+            expect(isBinary).toBe(true);
+            pieces.push({ length: data.length, first, fin, sample: data[0] });
+            if (fin) resolve();
+          },
+          message: () => expect.unreachable("message is not called in streaming mode"),
+        },
+      }).then(async (server) => (await wsClient(server.port)).send(Buffer.alloc(40 << 20, 7)));
+    });
+    await done;
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.every((p) => p.length <= 64 * 1024)).toBe(true);
+    expect(pieces.reduce((n, p) => n + p.length, 0)).toBe(40 << 20);
+    expect(pieces.map((p) => p.first)).toEqual(pieces.map((_, i) => i === 0));
+    expect(pieces.map((p) => p.fin)).toEqual(pieces.map((_, i) => i === pieces.length - 1));
+    expect(pieces.every((p) => p.length === 0 || p.sample === 7)).toBe(true);
+  });
+});
+
 describe("handshake policy", () => {
   it("chooses a subprotocol the client offered", async () => {
     const byList = await start({ protocols: ["b", "c"] });
