@@ -1,0 +1,25 @@
+// The conformance suite against the echo example, started as benchmarks start it, in each runtime:
+// `node|deno run -A|bun dist/examples/echo.js --port N` (Deno and Bun through their node:net).
+import { afterAll, describe, expect, it } from "vitest";
+import { runServerSuite, summaryLine } from "./conformance/index.ts";
+import { spawnEcho } from "./helpers/spawn-echo.ts";
+
+const runtimes: [string, string[]][] = [
+  ["node", [process.execPath]],
+  ["deno", ["node_modules/.bin/deno", "run", "-A"]],
+  ["bun", ["node_modules/.bin/bun"]],
+];
+
+describe.each(runtimes)("%s", (_name, command) => {
+  let echo: Awaited<ReturnType<typeof spawnEcho>> | undefined;
+  afterAll(() => echo?.stop());
+
+  it("the echo example passes the server suite", async () => {
+    echo = await spawnEcho(command);
+    const report = await runServerSuite({ url: echo.url, timeoutMs: 5000 });
+    console.log(summaryLine(report.counts));
+    for (const r of report.results) if (r.verdict === "FAIL") console.log(r);
+    expect(report.counts.FAIL).toBe(0);
+    expect(report.counts["NON-STRICT"]).toBe(0);
+  }, 600_000);
+});
