@@ -1,6 +1,6 @@
 // The measuring instrument (DESIGN.md): echoes every message unchanged, as the same type, without
 // decoding text; every limit that would distort a measurement is lifted.
-import { serve } from "../host-node/index.ts";
+import { serve } from "../host-auto/index.ts";
 
 const at = process.argv.indexOf("--port");
 const port = at > 0 ? Number(process.argv[at + 1]) : 9001;

@@ -2,7 +2,7 @@ export { WebSocketError } from "../host-core/errors.ts";
 export { acceptResponse, computeAccept, parseUpgrade, rejectResponse } from "../host-core/handshake.ts";
 export type { ServerOptions } from "../host-core/server-policy.ts";
 export { CLOSED, CLOSING, OPEN, ServerWebSocket, type WebSocketHandler } from "../host-core/socket.ts";
-export { connect, WebSocket } from "./client.ts";
+export { type ClientOptions, CloseEvent, connect, ErrorEvent, WebSocket } from "./client.ts";
 export {
   attach,
   createUpgradeHandler,

@@ -1,0 +1,170 @@
+// The server, runtime-neutral: reads a request head off each accepted connection, answers it by
+// policy, and runs the WebSocket over the same connection. Adapters only accept connections and
+// move bytes: every runtime gets the same limits, statuses and shutdown.
+import { acceptResponse, parseUpgrade, rejectResponse, type UpgradeRequest } from "./handshake.ts";
+import { Deadlines, decide, type Expiring, type Policy, resolvePolicy, type ServerOptions } from "./server-policy.ts";
+import { ServerWebSocket, type Transport, type WebSocketHandler } from "./socket.ts";
+
+export interface HandlerOptions<T> extends ServerOptions {
+  handler: WebSocketHandler<T>;
+}
+
+/** A connection an adapter accepted. */
+export interface Connection extends Transport {
+  readonly remoteAddress?: string;
+}
+
+/** What the adapter tells the server about a connection it accepted. */
+export interface Peer {
+  receive(chunk: Uint8Array): void;
+  /** The connection's write buffer emptied. */
+  drained(): void;
+  /** The connection is gone (closed, reset or destroyed); call once. */
+  closed(): void;
+}
+
+const empty = new Uint8Array(0);
+
+export class WebSocketServer<T = unknown> {
+  /** Open connections. */
+  readonly clients = new Set<ServerWebSocket<T>>();
+  /** The listening port, for servers with a listener of their own. */
+  port = 0;
+  readonly policy: Policy;
+  readonly deadlines: Deadlines;
+  readonly handler: WebSocketHandler<T>;
+  private readonly handshaking = new Set<Pending<T>>();
+  private stopListening: () => Promise<void> = async () => {};
+  private allClosed: (() => void) | undefined;
+  /** @internal One function for every socket, not a closure each. */
+  readonly gone = (ws: ServerWebSocket<T>): void => {
+    this.clients.delete(ws);
+    if (this.clients.size === 0) this.allClosed?.();
+  };
+
+  constructor(options: HandlerOptions<T>) {
+    this.handler = options.handler;
+    this.policy = resolvePolicy(options);
+    this.deadlines = Deadlines.forPolicy(this.policy);
+  }
+
+  /** A fresh connection: its request head is read off the bytes it receives. */
+  accept(connection: Connection): Peer {
+    const pending = new Pending(this, connection);
+    this.handshaking.add(pending);
+    this.deadlines.set(pending, this.policy.handshakeTimeout);
+    return pending;
+  }
+
+  /** A connection whose request head was already parsed elsewhere (e.g. by an HTTP server). */
+  acceptParsed(
+    connection: Connection,
+    req: UpgradeRequest,
+    rest: Uint8Array,
+    cb?: (ws: ServerWebSocket<T>) => void,
+  ): Peer {
+    const pending = new Pending(this, connection);
+    this.handshaking.add(pending);
+    pending.answer(req, rest, cb);
+    return pending;
+  }
+
+  /** Sends 1001 to every peer and stops accepting; resolves once every connection is gone. */
+  async close(): Promise<void> {
+    const stopped = this.stopListening();
+    for (const p of this.handshaking) p.connection.destroy();
+    const done = new Promise<void>((resolve) => {
+      this.allClosed = resolve;
+    });
+    for (const ws of this.clients) ws.close(1001, "server shutting down");
+    if (this.clients.size > 0) await done;
+    await stopped;
+  }
+
+  /** For adapters: how to stop their listener when close() is called. */
+  setListener(stop: () => Promise<void>): void {
+    this.stopListening = stop;
+  }
+
+  /** @internal */
+  settled(pending: Pending<T>): void {
+    this.handshaking.delete(pending);
+    this.deadlines.delete(pending);
+  }
+
+  /** @internal */
+  opened(pending: Pending<T>, ws: ServerWebSocket<T>): void {
+    this.settled(pending);
+    this.clients.add(ws);
+  }
+}
+
+/** One connection, from its first byte until it is gone: the request head, then its WebSocket. */
+class Pending<T> implements Peer, Expiring {
+  private head: Uint8Array = empty;
+  private ws: ServerWebSocket<T> | undefined;
+  private answered = false;
+
+  constructor(
+    private readonly server: WebSocketServer<T>,
+    readonly connection: Connection,
+  ) {}
+
+  receive(chunk: Uint8Array): void {
+    if (this.ws) return this.ws.receive(chunk);
+    if (this.answered) return;
+    this.head = this.head.length === 0 ? chunk : concat(this.head, chunk);
+    const req = parseUpgrade(this.head, this.server.policy);
+    if (req.status !== 0) this.answer(req, this.head.subarray(req.end));
+  }
+
+  drained(): void {
+    this.ws?.drained();
+  }
+
+  closed(): void {
+    if (this.ws) this.ws.closed();
+    else this.server.settled(this);
+  }
+
+  /** The handshake or the goodbye after a refusal took too long. */
+  expire(): void {
+    this.connection.destroy();
+  }
+
+  answer(req: UpgradeRequest, rest: Uint8Array, cb?: (ws: ServerWebSocket<T>) => void): void {
+    this.answered = true;
+    this.head = empty;
+    const { server, connection } = this;
+    const { policy } = server;
+    const d = decide(req, policy, server.clients.size);
+    if (d.status !== 101 || !("protocol" in d)) {
+      connection.write([rejectResponse(d.status, "message" in d ? d.message : undefined)]);
+      connection.end();
+      server.deadlines.set(this, policy.closeTimeout);
+      return;
+    }
+    const ws = new ServerWebSocket<T>({
+      transport: connection,
+      handler: server.handler,
+      policy,
+      deadlines: server.deadlines,
+      protocol: d.protocol,
+      path: req.path,
+      remoteAddress: connection.remoteAddress,
+      prelude: acceptResponse({ accept: req.accept, protocol: d.protocol }),
+      onClosed: server.gone,
+    });
+    this.ws = ws;
+    server.opened(this, ws);
+    ws.open(rest);
+    cb?.(ws);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
