@@ -193,7 +193,8 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   close(code?: number, reason = ""): void {
     if (code !== undefined && code !== 1000 && (code < 3000 || code > 4999))
       throw new DOMException(`close code ${code} is not 1000 or 3000-4999`, "InvalidAccessError");
-    if (encoder.encode(reason).length > 123) throw new DOMException("close reason over 123 bytes", "SyntaxError");
+    if (encoder.encode(reason).length > 123)
+      throw new DOMException("close reason over 123 bytes", "SyntaxError");
     if (this.state === CONNECTING) {
       this.fail(new WebSocketError("WS_ERR_CLOSED_BEFORE_OPEN", "closed before the connection opened"));
       return;
@@ -318,7 +319,8 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   private arm(ms: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      if (this.state === CONNECTING) this.fail(new WebSocketError("WS_ERR_HANDSHAKE_TIMEOUT", "handshake timed out"));
+      if (this.state === CONNECTING)
+        this.fail(new WebSocketError("WS_ERR_HANDSHAKE_TIMEOUT", "handshake timed out"));
       else this.connection.destroy();
     }, ms);
   }
@@ -343,7 +345,8 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
     if (this.state === CLOSED) return;
     clearTimeout(this.timer);
     const clean = this.session.closeReceived && this.session.closeSent && !this.session.failed;
-    if (!clean && !this.errored) this.dispatchEvent(new ErrorEvent(this.failure ?? new Error("connection lost")));
+    if (!clean && !this.errored)
+      this.dispatchEvent(new ErrorEvent(this.failure ?? new Error("connection lost")));
     this.state = CLOSED;
     this.session.free();
     this.dispatchEvent(

@@ -2,7 +2,14 @@
 // policy, and runs the WebSocket over the same connection. Adapters only accept connections and
 // move bytes: every runtime gets the same limits, statuses and shutdown.
 import { acceptResponse, parseUpgrade, rejectResponse, type UpgradeRequest } from "./handshake.ts";
-import { Deadlines, decide, type Expiring, type Policy, resolvePolicy, type ServerOptions } from "./server-policy.ts";
+import {
+  Deadlines,
+  decide,
+  type Expiring,
+  type Policy,
+  resolvePolicy,
+  type ServerOptions,
+} from "./server-policy.ts";
 import { ServerWebSocket, type Transport, type WebSocketHandler } from "./socket.ts";
 
 export interface HandlerOptions<T> extends ServerOptions {
@@ -111,8 +118,11 @@ class Pending<T> implements Peer, Expiring {
   ) {}
 
   receive(chunk: Uint8Array): void {
-    if (this.ws) return this.ws.receive(chunk);
-    if (this.answered) return;
+    if (this.ws) this.ws.receive(chunk);
+    else if (!this.answered) this.readHead(chunk);
+  }
+
+  private readHead(chunk: Uint8Array): void {
     this.head = this.head.length === 0 ? chunk : concat(this.head, chunk);
     const req = parseUpgrade(this.head, this.server.policy);
     if (req.status !== 0) this.answer(req, this.head.subarray(req.end));

@@ -4,9 +4,9 @@ import tls from "node:tls";
 import {
   type ClientConnection,
   type ClientOptions,
-  ClientWebSocket,
   type ClientSink,
   type ClientTarget,
+  ClientWebSocket,
   opened,
 } from "../host-core/client.ts";
 

@@ -30,7 +30,8 @@ export class Server<T = unknown> extends WebSocketServer<T> {
     cb?: (ws: ServerWebSocket<T>) => void,
   ): void {
     let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
-    for (let i = 0; i < req.rawHeaders.length; i += 2) text += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      text += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
     const parsed = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), this.policy);
     const request = parsed.status === 0 ? { ...parsed, status: 400 } : parsed;
     wire(socket, (c) => this.acceptParsed(c, request, head, cb));
@@ -87,7 +88,8 @@ export function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>>
 /** Serves WebSocket upgrades of an existing http or https server (https gives wss://). */
 export function attach<T = unknown>(httpServer: HttpServer, options: HandlerOptions<T>): Server<T> {
   const server = new Server<T>(options);
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => server.handleUpgrade(req, socket, head);
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    server.handleUpgrade(req, socket, head);
   httpServer.on("upgrade", onUpgrade);
   server.setListener(async () => {
     httpServer.off("upgrade", onUpgrade);
