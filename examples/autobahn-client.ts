@@ -1,7 +1,7 @@
 // Drives an Autobahn-style fuzzing server with our client: echo every message of every case.
-//   node dist/examples/autobahn-client.js --url ws://127.0.0.1:9001 --agent wasmsock
+//   node|deno run -A|bun dist/examples/autobahn-client.js --url ws://127.0.0.1:9001 --agent wasmsock
 import { parseArgs } from "node:util";
-import { WebSocket } from "../host-node/client.ts";
+import { WebSocket } from "../host-auto/index.ts";
 
 const { values } = parseArgs({
   options: {

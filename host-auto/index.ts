@@ -1,7 +1,24 @@
 // The host for whichever runtime loaded this file, picked at run time, so one built file (the echo
 // example, the test fixtures) runs unchanged under node, deno and bun.
-import type * as NodeHost from "../host-node/index.ts";
+import type { ClientOptions, ClientWebSocket } from "../host-core/client.ts";
+import type { HandlerOptions, WebSocketServer } from "../host-core/server.ts";
 
-const host: typeof NodeHost = await import("../host-node/index.ts");
+/** What every host offers, with the options every runtime understands. */
+interface Host {
+  serve<T = unknown>(
+    options: HandlerOptions<T> & { port?: number; host?: string },
+  ): Promise<WebSocketServer<T>>;
+  connect(url: string | URL, options?: ClientOptions): Promise<ClientWebSocket>;
+  WebSocket: new (
+    url: string | URL,
+    protocols?: string | string[],
+    options?: ClientOptions,
+  ) => ClientWebSocket;
+}
+
+const runtime = globalThis as { Deno?: unknown; Bun?: unknown };
+const host: Host = runtime.Deno
+  ? await import("../host-deno/index.ts")
+  : await import("../host-node/index.ts");
 
 export const { serve, connect, WebSocket } = host;

@@ -293,7 +293,8 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
     }
     const res = parseResponse(this.session, head, this.offered, MAX_HEAD);
     if (res.status === 0) {
-      this.head = head;
+      // Adapters may reuse their read buffer, so an incomplete head is kept as a copy.
+      this.head = head === chunk ? chunk.slice() : head;
       return empty;
     }
     this.head = null;

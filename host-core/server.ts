@@ -123,9 +123,11 @@ class Pending<T> implements Peer, Expiring {
   }
 
   private readHead(chunk: Uint8Array): void {
-    this.head = this.head.length === 0 ? chunk : concat(this.head, chunk);
-    const req = parseUpgrade(this.head, this.server.policy);
-    if (req.status !== 0) this.answer(req, this.head.subarray(req.end));
+    const head = this.head.length === 0 ? chunk : concat(this.head, chunk);
+    const req = parseUpgrade(head, this.server.policy);
+    // Adapters may reuse their read buffer, so an incomplete head is kept as a copy.
+    if (req.status === 0) this.head = head === chunk ? chunk.slice() : head;
+    else this.answer(req, head.subarray(req.end));
   }
 
   drained(): void {

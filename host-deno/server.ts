@@ -1,0 +1,47 @@
+// The Deno adapter for servers: Deno.listen / Deno.listenTls in, the same connections out.
+// Handshake, protocol, policy and batching live in host-core.
+import { type HandlerOptions, WebSocketServer } from "../host-core/server.ts";
+import { DenoConnection } from "./connection.ts";
+import { Deno, type Listener, type TlsCertificate } from "./deno-api.ts";
+
+export type { HandlerOptions };
+
+export interface ServeOptions<T> extends HandlerOptions<T> {
+  /** 0 picks a free port (see server.port). */
+  port?: number;
+  /** Default: every interface (0.0.0.0). */
+  host?: string;
+  /** PEM certificate and key: serves wss:// through Deno.listenTls. */
+  tls?: TlsCertificate;
+}
+
+export class Server<T = unknown> extends WebSocketServer<T> {}
+
+/** A standalone WebSocket server on Deno's TCP (or TLS) listener. */
+export async function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>> {
+  const server = new Server<T>(options);
+  const address = { hostname: options.host ?? "0.0.0.0", port: options.port ?? 0 };
+  const listener = options.tls ? Deno.listenTls({ ...address, ...options.tls }) : Deno.listen(address);
+  server.port = listener.addr.port;
+  let listening = true;
+  server.setListener(async () => {
+    listening = false;
+    listener.close();
+  });
+  acceptLoop(listener, server, () => listening);
+  return server;
+}
+
+async function acceptLoop<T>(listener: Listener, server: Server<T>, listening: () => boolean): Promise<void> {
+  while (listening()) {
+    try {
+      const connection = new DenoConnection(Promise.resolve(await listener.accept()));
+      connection.start(server.accept(connection));
+    } catch (err) {
+      if (!listening()) return;
+      // Out of descriptors or a failed TLS accept: the listener itself is fine; breathe and go on.
+      console.error("wasmsock: accept failed:", err);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
