@@ -1,28 +1,33 @@
-// Mode 2 of the conformance suite with wasmsock's own client: the fuzzing server plays every case
-// and our Autobahn driver (examples/autobahn-client.ts) must echo its way to no FAIL.
+// Mode 2 of the conformance suite with wasmsock's own client in each runtime: the fuzzing server
+// plays every case and our Autobahn driver (examples/autobahn-client.ts) must echo its way to no FAIL.
 import { spawn } from "node:child_process";
 import { expect, it } from "vitest";
 import { formatReport, startFuzzingServer, tally } from "./conformance/index.ts";
+import { RUNTIMES } from "./helpers/runtimes.ts";
 
-it("the fuzzing server finds no FAIL in our client", { timeout: 240_000 }, async () => {
-  const server = await startFuzzingServer({ port: 0 });
-  const done = server.waitForReport("wasmsock", 230_000);
-  const child = spawn(
-    process.execPath,
-    ["dist/examples/autobahn-client.js", "--url", server.url, "--agent", "wasmsock"],
-    { stdio: "inherit" },
-  );
-  const exited = new Promise<never>((_, reject) =>
-    child.on("exit", (code) => code !== 0 && reject(new Error(`driver exited with ${code}`))),
-  );
-  try {
-    const results = await Promise.race([done, exited]);
-    console.log(formatReport("wasmsock client", results));
-    console.log(tally(results));
-    expect(results).toHaveLength(server.caseIds.length);
-    expect(results.filter((r) => r.verdict === "FAIL")).toEqual([]);
-  } finally {
-    child.kill();
-    await server.close();
-  }
-});
+it.each(RUNTIMES)(
+  "the fuzzing server finds no FAIL in our client on %s",
+  { timeout: 240_000 },
+  async (name, command) => {
+    const server = await startFuzzingServer({ port: 0 });
+    const done = server.waitForReport(name, 230_000);
+    const child = spawn(
+      command[0],
+      [...command.slice(1), "dist/examples/autobahn-client.js", "--url", server.url, "--agent", name],
+      { stdio: "inherit" },
+    );
+    const exited = new Promise<never>((_, reject) =>
+      child.on("exit", (code) => code !== 0 && reject(new Error(`driver exited with ${code}`))),
+    );
+    try {
+      const results = await Promise.race([done, exited]);
+      console.log(formatReport(`wasmsock client on ${name}`, results));
+      console.log(tally(results));
+      expect(results).toHaveLength(server.caseIds.length);
+      expect(results.filter((r) => r.verdict === "FAIL")).toEqual([]);
+    } finally {
+      child.kill();
+      await server.close();
+    }
+  },
+);

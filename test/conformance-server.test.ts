@@ -1,16 +1,11 @@
 // The conformance suite against the echo example, started as benchmarks start it, in each runtime:
-// `node|deno run -A|bun dist/examples/echo.js --port N` (Deno and Bun through their node:net).
+// `node|deno run -A|bun dist/examples/echo.js --port N`, each on its native host.
 import { afterAll, describe, expect, it } from "vitest";
 import { runServerSuite, summaryLine } from "./conformance/index.ts";
+import { RUNTIMES } from "./helpers/runtimes.ts";
 import { spawnEcho } from "./helpers/spawn-echo.ts";
 
-const runtimes: [string, string[]][] = [
-  ["node", [process.execPath]],
-  ["deno", ["node_modules/.bin/deno", "run", "-A"]],
-  ["bun", ["node_modules/.bin/bun"]],
-];
-
-describe.each(runtimes)("%s", (_name, command) => {
+describe.each(RUNTIMES)("%s", (_name, command) => {
   let echo: Awaited<ReturnType<typeof spawnEcho>> | undefined;
   afterAll(() => echo?.stop());
 
