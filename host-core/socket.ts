@@ -95,7 +95,7 @@ export class ServerWebSocket<T = unknown> implements Expiring {
       textAs: init.policy.textAs,
       stream: init.handler.fragment !== undefined,
     });
-    this.events = sessionEvents(this, init.handler);
+    this.events = new SessionEvents(this, init.handler);
   }
 
   get bufferedAmount(): number {
@@ -253,17 +253,36 @@ export class ServerWebSocket<T = unknown> implements Expiring {
   }
 }
 
-// Forwards the session's events to the user's handler with the socket as first argument.
-function sessionEvents<T>(ws: ServerWebSocket<T>, h: WebSocketHandler<T>): SessionHandler {
-  return {
-    message: h.message && ((data, isBinary) => h.message!(ws, data, isBinary)),
-    fragment: h.fragment && ((data, isBinary, first, fin) => h.fragment!(ws, data, isBinary, first, fin)),
-    ping: h.ping && ((data) => h.ping!(ws, data)),
-    pong: h.pong && ((data) => h.pong!(ws, data)),
-    close: (code, reason) => ws.onPeerClose(code, reason),
-    error: (err) => {
-      ws.onError(err);
-      h.error?.(ws, err);
-    },
-  };
+// Forwards the session's events to the user's handler with the socket as first argument: one
+// small object per connection rather than a closure per event.
+class SessionEvents<T> implements SessionHandler {
+  constructor(
+    private readonly ws: ServerWebSocket<T>,
+    private readonly h: WebSocketHandler<T>,
+  ) {}
+
+  message(data: string | Uint8Array, isBinary: boolean): void {
+    this.h.message?.(this.ws, data, isBinary);
+  }
+
+  fragment(data: Uint8Array, isBinary: boolean, first: boolean, fin: boolean): void {
+    this.h.fragment?.(this.ws, data, isBinary, first, fin);
+  }
+
+  ping(data: Uint8Array): void {
+    this.h.ping?.(this.ws, data);
+  }
+
+  pong(data: Uint8Array): void {
+    this.h.pong?.(this.ws, data);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.onPeerClose(code, reason);
+  }
+
+  error(err: WebSocketError): void {
+    this.ws.onError(err);
+    this.h.error?.(this.ws, err);
+  }
 }

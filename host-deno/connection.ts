@@ -14,10 +14,12 @@ export interface Receiver {
 // Each connection owns its read buffer: pending reads of many connections complete in one turn of
 // the event loop, so they cannot share the core's input region. Idle connections keep the small
 // size; a read that fills the buffer doubles it, up to one core input region.
-const MIN_READ = 2048;
+const MIN_READ = 1024;
 const MAX_READ = 64 * 1024;
-// Chunks below this are coalesced into one write; larger ones are payloads written as they are.
-const COALESCE = 16 * 1024;
+// Deno has no vectored write and each write is an async op: queued chunks are joined into writes
+// of up to JOIN_MAX bytes; a chunk of WRITE_ALONE bytes or more is written as it is.
+const JOIN_MAX = 256 * 1024;
+const WRITE_ALONE = 64 * 1024;
 
 export class DenoConnection implements Connection {
   remoteAddress: string | undefined;
@@ -148,7 +150,9 @@ export class DenoConnection implements Connection {
     const q = this.queue;
     let n = 1;
     let size = q[0].length;
-    if (size < COALESCE) while (n < q.length && q[n].length < COALESCE) size += q[n++].length;
+    if (size < WRITE_ALONE)
+      while (n < q.length && q[n].length < WRITE_ALONE && size + q[n].length <= JOIN_MAX)
+        size += q[n++].length;
     if (n === 1) return q.shift()!;
     const out = new Uint8Array(size);
     for (let i = 0, at = 0; i < n; at += q[i++].length) out.set(q[i], at);
