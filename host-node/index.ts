@@ -11,3 +11,4 @@ export {
   Server,
   serve,
 } from "./server.ts";
+export const host = "node";
