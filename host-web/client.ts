@@ -1,0 +1,46 @@
+// The client over WHATWG streams: host-core's ClientWebSocket, its bytes from a stream pair that
+// options.connect opens (default: the one useConnect() registered, e.g. cloudflare:sockets' connect).
+import {
+  type ClientConnection,
+  type ClientOptions,
+  type ClientSink,
+  type ClientTarget,
+  ClientWebSocket,
+  opened,
+} from "../host-core/client.ts";
+import { dialStreams, type OpenStreams } from "./streams.ts";
+
+export interface WebClientOptions extends ClientOptions {
+  /** Opens the byte streams to a target; default: the connector given to useConnect(). */
+  connect?: OpenStreams;
+}
+
+let defaultConnect: OpenStreams | undefined;
+
+/**
+ * Sets the connector used when options.connect is absent. The `workerd` entry registers
+ * `cloudflare:sockets`' connect; elsewhere there is no default.
+ */
+export function useConnect(open: OpenStreams): void {
+  defaultConnect = open;
+}
+
+function dial(target: ClientTarget, options: WebClientOptions, sink: ClientSink): ClientConnection {
+  return dialStreams((options.connect ?? defaultConnect)!, target, sink);
+}
+
+export class WebSocket extends ClientWebSocket<WebClientOptions> {
+  constructor(url: string | URL, protocols?: string | string[], options: WebClientOptions = {}) {
+    // A missing connector is the caller's mistake: say so at once, like a bad URL.
+    if (!options.connect && !defaultConnect)
+      throw new TypeError(
+        "wasmsock/web: no connect function; pass options.connect (the workerd entry sets one)",
+      );
+    super(url, protocols, options, dial);
+  }
+}
+
+/** Connects and resolves once the connection is open; rejects with the failure otherwise. */
+export function connect(url: string | URL, options: WebClientOptions = {}): Promise<WebSocket> {
+  return opened(new WebSocket(url, options.protocols, options));
+}

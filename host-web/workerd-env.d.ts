@@ -1,0 +1,20 @@
+// What host-web/workerd.ts imports from the worker's environment (no @cloudflare/workers-types here).
+
+/** A .wasm imported by a worker is a compiled module (wrangler: CompiledWasm; capnp: `wasm`). */
+declare module "*.wasm" {
+  const module: WebAssembly.Module;
+  export default module;
+}
+
+/** The part of workerd's TCP sockets API the workerd entry uses. */
+declare module "cloudflare:sockets" {
+  export function connect(
+    address: { hostname: string; port: number },
+    options?: { secureTransport?: "off" | "on" | "starttls"; allowHalfOpen?: boolean },
+  ): {
+    readable: ReadableStream<Uint8Array>;
+    writable: WritableStream<Uint8Array>;
+    closed: Promise<void>;
+    close(): Promise<void>;
+  };
+}

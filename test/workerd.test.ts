@@ -1,0 +1,168 @@
+// Our client inside workerd: the worker (test/workerd/worker.ts) imports the workerd entry, opens
+// ws:// and wss:// connections over cloudflare:sockets' connect() to ws servers in this process,
+// and answers with what it observed. Needs `npm run build` (dist/ and build/*.wasm).
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { type AddressInfo, createServer, type Server } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import { startWorkerd, type Workerd } from "./workerd/harness.ts";
+
+/** The same summary the worker computes: length and a rolling hash. */
+function digest(bytes: Uint8Array): { length: number; hash: number } {
+  let hash = 0;
+  for (const b of bytes) hash = (hash * 31 + b) >>> 0;
+  return { length: bytes.length, hash };
+}
+
+const text = "héllo wasmsock ✓ 🌍";
+const small = new Uint8Array([0, 1, 2, 253, 254, 255]);
+const large = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 31) & 255);
+
+/** What the ws server saw of one connection. */
+interface Peer {
+  url?: string;
+  protocols?: string;
+  messages: unknown[];
+  ping?: string;
+  close?: { code: number; reason: string };
+}
+
+/**
+ * A ws echo server (over https when given one) that records the first connection; "bye" makes
+ * it close with 4002. `closed` resolves when that connection's close handshake is over.
+ */
+async function echoServer(https?: HttpsServer) {
+  const wss = https
+    ? new WebSocketServer({
+        server: https,
+        handleProtocols: (p) => (p.has("superchat") ? "superchat" : false),
+      })
+    : new WebSocketServer({
+        port: 0,
+        host: "127.0.0.1",
+        handleProtocols: (p) => (p.has("superchat") ? "superchat" : false),
+      });
+  if (https) await new Promise<void>((r) => https.listen(0, "127.0.0.1", r));
+  else await new Promise((r) => wss.on("listening", r));
+  const peer: Peer = { messages: [] };
+  const closed = new Promise<void>((resolve) => {
+    wss.once("connection", (ws, req) => {
+      peer.url = req.url;
+      peer.protocols = req.headers["sec-websocket-protocol"];
+      ws.on("message", (data, isBinary) => {
+        const bytes = data as Buffer;
+        peer.messages.push(
+          isBinary ? { type: "binary", ...digest(bytes) } : { type: "text", data: `${bytes}` },
+        );
+        if (!isBinary && `${bytes}` === "bye") ws.close(4002, "server says bye");
+        else ws.send(data, { binary: isBinary });
+      });
+      ws.on("ping", (data) => (peer.ping = `${data}`));
+      ws.on("close", (code, reason) => {
+        peer.close = { code, reason: `${reason}` };
+        resolve();
+      });
+    });
+  });
+  const { port } = (https ?? wss).address() as AddressInfo;
+  return {
+    port,
+    peer,
+    closed,
+    close: async () => {
+      await new Promise((r) => wss.close(r));
+      https?.closeAllConnections();
+      if (https) await new Promise((r) => https.close(r));
+    },
+  };
+}
+
+describe("workerd", () => {
+  let worker: Workerd;
+  beforeAll(async () => {
+    worker = await startWorkerd();
+  });
+  afterAll(() => worker?.stop());
+
+  /** Asks the worker to run a scenario against url; its JSON answer. */
+  async function run(scenario: string, url: string): Promise<Record<string, unknown>> {
+    const res = await fetch(`${worker.url}/${scenario}?url=${encodeURIComponent(url)}`);
+    const body = await res.text();
+    expect(res.status, `${body}\n${worker.output()}`).toBe(200);
+    return JSON.parse(body);
+  }
+
+  it("connect() reaches a TCP server on 127.0.0.1 (the harness)", async () => {
+    const server: Server = createServer((c) => c.pipe(c));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const res = await fetch(`${worker.url}/tcp?port=${port}`);
+      expect(await res.text(), worker.output()).toBe("ping over tcp");
+    } finally {
+      server.close();
+    }
+  });
+
+  for (const scheme of ["ws", "wss"] as const) {
+    it(`${scheme}://: text, binary, a ping and a close with a ws server`, async () => {
+      const server = await echoServer(scheme === "wss" ? createHttpsServer(worker.tls) : undefined);
+      const url = `${scheme}://127.0.0.1:${server.port}/echo?from=workerd`;
+      try {
+        const seen = await run("ws", url);
+        await server.closed;
+
+        // What the client saw.
+        expect(seen.open).toEqual({ readyState: 1, protocol: "superchat", extensions: "", url });
+        expect(seen.pong).toEqual([...new TextEncoder().encode("are you there")]);
+        expect(seen.messages).toEqual([
+          { type: "text", data: text },
+          { type: "binary", isArrayBuffer: true, ...digest(small) },
+          { type: "binary", isArrayBuffer: true, ...digest(large) },
+        ]);
+        expect(seen.closing).toBe(2);
+        expect(seen.close).toEqual({ code: 4001, reason: "done here", wasClean: true, readyState: 3 });
+        expect(seen.errors).toEqual([]);
+
+        // What the server saw.
+        expect(server.peer).toEqual({
+          url: "/echo?from=workerd",
+          protocols: "chat, superchat",
+          messages: [
+            { type: "text", data: text },
+            { type: "binary", ...digest(small) },
+            { type: "binary", ...digest(large) },
+          ],
+          ping: "are you there",
+          close: { code: 4001, reason: "done here" },
+        });
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  it("answers the server's close and reports it clean", async () => {
+    const server = await echoServer();
+    try {
+      const seen = await run("server-close", `ws://127.0.0.1:${server.port}/`);
+      await server.closed;
+      expect(seen).toEqual({ code: 4002, reason: "server says bye", wasClean: true });
+      // 5.5.1: the client echoed the server's close code.
+      expect(server.peer.close).toEqual({ code: 4002, reason: "" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("reports a refused connection as error, then close 1006", async () => {
+    const server: Server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    const seen = await run("refused", `ws://127.0.0.1:${port}/`);
+    expect(seen).toMatchObject({ code: 1006, wasClean: false });
+    expect(seen.error).toMatch(/connect/);
+    expect(seen.rejection).toBe(seen.error);
+  });
+});
