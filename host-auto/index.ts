@@ -5,16 +5,24 @@ import type { HandlerOptions, WebSocketServer } from "../host-core/server.ts";
 
 /** What every host offers, with the options every runtime understands. */
 interface Host {
-  serve<T = unknown>(
-    options: HandlerOptions<T> & { port?: number; host?: string },
-  ): Promise<WebSocketServer<T>>;
-  connect(url: string | URL, options?: ClientOptions): Promise<ClientWebSocket>;
+  serve<T = unknown>(options: ServeOptions<T>): Promise<WebSocketServer<T>>;
+  connect(url: string | URL, options?: AnyClientOptions): Promise<ClientWebSocket>;
   WebSocket: new (
     url: string | URL,
     protocols?: string | string[],
-    options?: ClientOptions,
+    options?: AnyClientOptions,
   ) => ClientWebSocket;
 }
+
+export interface ServeOptions<T> extends HandlerOptions<T> {
+  port?: number;
+  host?: string;
+  /** PEM certificate and key: serves wss://. */
+  tls?: { cert: string; key: string };
+}
+
+/** The common options, plus any runtime's own (e.g. `tls` for node and bun, `caCerts` for deno). */
+export type AnyClientOptions = ClientOptions & Record<string, unknown>;
 
 const runtime = globalThis as { Deno?: unknown; Bun?: unknown };
 const host: Host = runtime.Deno

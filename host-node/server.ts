@@ -3,6 +3,7 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { createServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { parseUpgrade } from "../host-core/handshake.ts";
 import { type Connection, type HandlerOptions, type Peer, WebSocketServer } from "../host-core/server.ts";
 import type { ServerWebSocket } from "../host-core/socket.ts";
@@ -14,6 +15,8 @@ export interface ServeOptions<T> extends HandlerOptions<T> {
   port?: number;
   /** Default: every interface, like node:net. */
   host?: string;
+  /** Serves wss://: options for tls.createServer, at least `cert` and `key` (PEM). */
+  tls?: TlsOptions;
 }
 
 const noop = () => {};
@@ -69,10 +72,13 @@ function connection(s: Duplex): Connection {
   };
 }
 
-/** A standalone WebSocket server on node:net. */
+/** A standalone WebSocket server on node:net (node:tls with `tls`). */
 export function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>> {
   const server = new Server<T>(options);
-  const tcp = createServer({ noDelay: true }, (socket) => wire(socket, (c) => server.accept(c)));
+  const onConnection = (socket: Socket) => wire(socket, (c) => server.accept(c));
+  const tcp = options.tls
+    ? createTlsServer({ noDelay: true, ...options.tls }, onConnection)
+    : createServer({ noDelay: true }, onConnection);
   server.setListener(() => new Promise((resolve) => tcp.close(() => resolve())));
   return new Promise((resolve, reject) => {
     tcp.once("error", reject);
