@@ -151,8 +151,15 @@ function headerLine(name: string, value: string): string {
   return `${name}: ${value}\r\n`;
 }
 
+// Short fields are built in JS: cheaper than a decoder call, which is an op in Deno.
+const SHORT_TEXT = 64;
+
 function text(core: Core, ptr: number, len: number): string {
-  return len === 0 ? "" : latin1.decode(core.u8.subarray(ptr, ptr + len));
+  if (len === 0) return "";
+  const bytes = core.u8.subarray(ptr, ptr + len);
+  return len <= SHORT_TEXT
+    ? String.fromCharCode.apply(null, bytes as unknown as number[])
+    : latin1.decode(bytes);
 }
 
 // RFC 7230 7: a #list; empty elements are skipped.

@@ -60,7 +60,10 @@ export type SessionEvent =
 export const DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 /** Payloads from this size on are written by reference next to their header, not copied. */
 export const COPY_LIMIT = 16 * 1024;
-const BATCH_MIN = 16 * 1024;
+// A flush's first batch is as large as the last flush's final one (between BATCH_MIN and
+// BATCH_HINT_MAX), so a handshake's close echo takes 1 KiB and a stream of echoes one buffer.
+const BATCH_MIN = 1024;
+const BATCH_HINT_MAX = 64 * 1024;
 const WHOLE = FLAG_FIRST | FLAG_FIN;
 // A frame's announced length sizes the message buffer, up to this much ahead of the data.
 const PREALLOCATE_MAX = 16 * 1024 * 1024;
@@ -97,6 +100,7 @@ export class Session {
   private batch: Uint8Array = empty;
   private batchStart = 0;
   private batchEnd = 0;
+  private batchHint = BATCH_MIN;
   private queued = 0;
   private sendingFragmented = false;
   private closeSentFlag = false;
@@ -299,6 +303,7 @@ export class Session {
     this.seal();
     const out = this.chunks;
     this.chunks = [];
+    if (this.batch.length > 0) this.batchHint = Math.min(this.batch.length, BATCH_HINT_MAX);
     this.batch = empty;
     this.batchStart = this.batchEnd = 0;
     this.queued = 0;
@@ -381,7 +386,7 @@ export class Session {
   // The old batch stays referenced by chunks already sealed; later bytes go to a new one.
   private grow(len: number): void {
     this.seal();
-    this.batch = new Uint8Array(Math.max(BATCH_MIN, len, this.batch.length * 2));
+    this.batch = allocate(Math.max(this.batchHint, len, this.batch.length * 2));
     this.batchStart = this.batchEnd = 0;
   }
 }
