@@ -27,6 +27,8 @@ export type AnyClientOptions = ClientOptions & Record<string, unknown>;
 const runtime = globalThis as { Deno?: unknown; Bun?: unknown };
 const host: Host = runtime.Deno
   ? await import("../host-deno/index.ts")
-  : await import("../host-node/index.ts");
+  : runtime.Bun
+    ? await import("../host-bun/index.ts")
+    : await import("../host-node/index.ts");
 
 export const { serve, connect, WebSocket } = host;

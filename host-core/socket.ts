@@ -5,7 +5,10 @@ import type { WebSocketError } from "./errors.ts";
 import type { Deadlines, Expiring, Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
 
-/** What an adapter provides: vectored writes and read control over one byte stream. */
+/**
+ * What an adapter provides: vectored writes and read control over one byte stream. end() and
+ * destroy() must not report the connection closed from inside the call (a later tick is fine).
+ */
 export interface Transport {
   /** Writes chunks in order; false once the runtime's buffer is full. */
   write(chunks: Uint8Array[]): boolean;
@@ -231,6 +234,9 @@ export class ServerWebSocket<T = unknown> implements Expiring {
     if (this.prelude) out.unshift(this.prelude);
     this.prelude = undefined;
     this.init.transport.write(out);
+    // send() said false before this write; if the transport took everything at once, no drain
+    // event of its own will come.
+    this.drained();
   }
 
   private shutdown(): void {

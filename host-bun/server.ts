@@ -1,0 +1,40 @@
+// The Bun adapter for servers: Bun.listen in, the same socket out. Handshake, protocol, policy and
+// batching live in host-core; each socket's state is one BunConnection in its `data`.
+import { type HandlerOptions, WebSocketServer } from "../host-core/server.ts";
+import { Bun, type SocketHandler, type TlsCertificate } from "./bun-api.ts";
+import { BunConnection, handlers } from "./connection.ts";
+
+export type { HandlerOptions };
+
+export interface ServeOptions<T> extends HandlerOptions<T> {
+  /** 0 picks a free port (see server.port). */
+  port?: number;
+  /** Default: every IPv4 interface, like Bun.serve. */
+  host?: string;
+  /** A certificate and key (PEM) make it wss://. */
+  tls?: TlsCertificate;
+}
+
+export class Server<T = unknown> extends WebSocketServer<T> {}
+
+/** A standalone WebSocket server on Bun.listen; rejects when the port cannot be had. */
+export async function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>> {
+  const server = new Server<T>(options);
+  const socket: SocketHandler<BunConnection> = {
+    ...handlers,
+    open(s) {
+      const connection = new BunConnection(s);
+      s.data = connection;
+      connection.peer = server.accept(connection);
+    },
+  };
+  const listener = Bun.listen<BunConnection>({
+    hostname: options.host ?? "0.0.0.0",
+    port: options.port ?? 0,
+    tls: options.tls,
+    socket,
+  });
+  server.port = listener.port;
+  server.setListener(async () => listener.stop());
+  return server;
+}
