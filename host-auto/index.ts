@@ -1,7 +1,7 @@
 // The host for whichever runtime loaded this file, picked at run time, so one built file (the echo
 // example, the test fixtures) runs unchanged under node, deno and bun.
 import type { ClientOptions, ClientWebSocket } from "../host-core/client.ts";
-import type { HandlerOptions, WebSocketServer } from "../host-core/server.ts";
+import type { ServeOptions, WebSocketServer } from "../host-core/server.ts";
 
 /** What every host offers, with the options every runtime understands. */
 interface Host {
@@ -12,13 +12,6 @@ interface Host {
     protocols?: string | string[],
     options?: AnyClientOptions,
   ) => ClientWebSocket;
-}
-
-export interface ServeOptions<T> extends HandlerOptions<T> {
-  port?: number;
-  host?: string;
-  /** PEM certificate and key: serves wss://. */
-  tls?: { cert: string; key: string };
 }
 
 /** The common options, plus any runtime's own (e.g. `tls` for node and bun, `caCerts` for deno). */

@@ -5,7 +5,7 @@ import {
   type ClientSink,
   type ClientTarget,
   ClientWebSocket,
-  opened,
+  connector,
 } from "../host-core/client.ts";
 import { Bun, type SocketHandler, type TlsClientOptions } from "./bun-api.ts";
 import { BunConnection, handlers } from "./connection.ts";
@@ -44,15 +44,11 @@ function dial(target: ClientTarget, options: BunClientOptions, sink: ClientSink)
 }
 
 export class WebSocket extends ClientWebSocket<BunClientOptions> {
-  constructor(url: string | URL, protocols?: string | string[], options: BunClientOptions = {}) {
-    super(url, protocols, options, dial);
-  }
+  static override readonly dial = dial;
 }
 
 /** Connects and resolves once the connection is open; rejects with the failure otherwise. */
-export function connect(url: string | URL, options: BunClientOptions = {}): Promise<WebSocket> {
-  return opened(new WebSocket(url, options.protocols, options));
-}
+export const connect = connector(WebSocket);
 
 export { type BinaryType, CloseEvent, ErrorEvent } from "../host-core/client.ts";
 export type { BunClientOptions as ClientOptions };

@@ -1,19 +1,10 @@
 // The Bun adapter for servers: Bun.listen in, the same socket out. Handshake, protocol, policy and
 // batching live in host-core; each socket's state is one BunConnection in its `data`.
-import { type HandlerOptions, WebSocketServer } from "../host-core/server.ts";
-import { Bun, type SocketHandler, type TlsCertificate } from "./bun-api.ts";
+import { type HandlerOptions, type ServeOptions, WebSocketServer } from "../host-core/server.ts";
+import { Bun, type SocketHandler } from "./bun-api.ts";
 import { BunConnection, handlers } from "./connection.ts";
 
-export type { HandlerOptions };
-
-export interface ServeOptions<T> extends HandlerOptions<T> {
-  /** 0 picks a free port (see server.port). */
-  port?: number;
-  /** Default: every IPv4 interface, like Bun.serve. */
-  host?: string;
-  /** A certificate and key (PEM) make it wss://. */
-  tls?: TlsCertificate;
-}
+export type { HandlerOptions, ServeOptions };
 
 export class Server<T = unknown> extends WebSocketServer<T> {}
 

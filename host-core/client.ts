@@ -113,8 +113,13 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   private errored = false;
   private readonly handlers = new Map<string, Handler<Event>>();
 
-  constructor(url: string | URL, protocols: string | string[] | undefined, options: O, dial: Dial<O>) {
+  /** How a host opens connections: each host's WebSocket subclass sets it. */
+  static readonly dial: Dial<never> | undefined;
+
+  constructor(url: string | URL, protocols?: string | string[], options: O = {} as O) {
     super();
+    const dial = (new.target as unknown as { dial?: Dial<O> }).dial;
+    if (!dial) throw new TypeError("wasmsock: construct a host's WebSocket (e.g. from wasmsock/node)");
     const u = new URL(url);
     // The browser's rules: http(s) maps to ws(s); no fragment.
     if (u.protocol === "http:") u.protocol = "ws:";
@@ -358,6 +363,13 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       }),
     );
   }
+}
+
+/** A host's connect(): a WebSocket of `Class` that resolves once open. */
+export function connector<O extends ClientOptions, W extends ClientWebSocket<O>>(
+  Class: new (url: string | URL, protocols?: string | string[], options?: O) => W,
+): (url: string | URL, options?: O) => Promise<W> {
+  return (url, options) => opened(new Class(url, options?.protocols, options));
 }
 
 /** Resolves once the socket is open; rejects with what made it fail otherwise. */

@@ -16,6 +16,16 @@ export interface HandlerOptions<T> extends ServerOptions {
   handler: WebSocketHandler<T>;
 }
 
+/** serve()'s options in every host: where to listen, and a certificate for wss://. */
+export interface ServeOptions<T> extends HandlerOptions<T> {
+  /** 0 picks a free port (see server.port). */
+  port?: number;
+  /** The interface to listen on. Default: every one (IPv4 on Deno and Bun). */
+  host?: string;
+  /** PEM certificate and key: serves wss://. */
+  tls?: { cert: string; key: string };
+}
+
 /** A connection an adapter accepted. */
 export interface Connection extends Transport {
   readonly remoteAddress?: string;

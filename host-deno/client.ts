@@ -5,7 +5,7 @@ import {
   type ClientSink,
   type ClientTarget,
   ClientWebSocket,
-  opened,
+  connector,
 } from "../host-core/client.ts";
 import { DenoConnection } from "./connection.ts";
 import { Deno } from "./deno-api.ts";
@@ -25,15 +25,11 @@ function dial(target: ClientTarget, options: DenoClientOptions, sink: ClientSink
 }
 
 export class WebSocket extends ClientWebSocket<DenoClientOptions> {
-  constructor(url: string | URL, protocols?: string | string[], options: DenoClientOptions = {}) {
-    super(url, protocols, options, dial);
-  }
+  static override readonly dial = dial;
 }
 
 /** Connects and resolves once the connection is open; rejects with the failure otherwise. */
-export function connect(url: string | URL, options: DenoClientOptions = {}): Promise<WebSocket> {
-  return opened(new WebSocket(url, options.protocols, options));
-}
+export const connect = connector(WebSocket);
 
 export { type BinaryType, CloseEvent, ErrorEvent } from "../host-core/client.ts";
 export type { DenoClientOptions as ClientOptions };

@@ -1,19 +1,10 @@
 // The Deno adapter for servers: Deno.listen / Deno.listenTls in, the same connections out.
 // Handshake, protocol, policy and batching live in host-core.
-import { type HandlerOptions, WebSocketServer } from "../host-core/server.ts";
+import { type HandlerOptions, type ServeOptions, WebSocketServer } from "../host-core/server.ts";
 import { DenoConnection } from "./connection.ts";
-import { Deno, type Listener, type TlsCertificate } from "./deno-api.ts";
+import { Deno, type Listener } from "./deno-api.ts";
 
-export type { HandlerOptions };
-
-export interface ServeOptions<T> extends HandlerOptions<T> {
-  /** 0 picks a free port (see server.port). */
-  port?: number;
-  /** Default: every interface (0.0.0.0). */
-  host?: string;
-  /** PEM certificate and key: serves wss:// through Deno.listenTls. */
-  tls?: TlsCertificate;
-}
+export type { HandlerOptions, ServeOptions };
 
 export class Server<T = unknown> extends WebSocketServer<T> {}
 

@@ -7,7 +7,7 @@ import {
   type ClientSink,
   type ClientTarget,
   ClientWebSocket,
-  opened,
+  connector,
 } from "../host-core/client.ts";
 
 export interface NodeClientOptions extends ClientOptions {
@@ -39,15 +39,11 @@ function dial(target: ClientTarget, options: NodeClientOptions, sink: ClientSink
 }
 
 export class WebSocket extends ClientWebSocket<NodeClientOptions> {
-  constructor(url: string | URL, protocols?: string | string[], options: NodeClientOptions = {}) {
-    super(url, protocols, options, dial);
-  }
+  static override readonly dial = dial;
 }
 
 /** Connects and resolves once the connection is open; rejects with the failure otherwise. */
-export function connect(url: string | URL, options: NodeClientOptions = {}): Promise<WebSocket> {
-  return opened(new WebSocket(url, options.protocols, options));
-}
+export const connect = connector(WebSocket);
 
 export { type BinaryType, CloseEvent, ErrorEvent } from "../host-core/client.ts";
 export type { NodeClientOptions as ClientOptions };

@@ -5,16 +5,18 @@ import { createServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { parseUpgrade } from "../host-core/handshake.ts";
-import { type Connection, type HandlerOptions, type Peer, WebSocketServer } from "../host-core/server.ts";
+import {
+  type Connection,
+  type ServeOptions as CoreServeOptions,
+  type HandlerOptions,
+  type Peer,
+  WebSocketServer,
+} from "../host-core/server.ts";
 import type { ServerWebSocket } from "../host-core/socket.ts";
 
 export type { HandlerOptions };
 
-export interface ServeOptions<T> extends HandlerOptions<T> {
-  /** 0 picks a free port (see server.port). */
-  port?: number;
-  /** Default: every interface, like node:net. */
-  host?: string;
+export interface ServeOptions<T> extends Omit<CoreServeOptions<T>, "tls"> {
   /** Serves wss://: options for tls.createServer, at least `cert` and `key` (PEM). */
   tls?: TlsOptions;
 }

@@ -6,7 +6,7 @@ import {
   type ClientSink,
   type ClientTarget,
   ClientWebSocket,
-  opened,
+  connector,
 } from "../host-core/client.ts";
 import { dialStreams, type OpenStreams } from "./streams.ts";
 
@@ -30,17 +30,17 @@ function dial(target: ClientTarget, options: WebClientOptions, sink: ClientSink)
 }
 
 export class WebSocket extends ClientWebSocket<WebClientOptions> {
+  static override readonly dial = dial;
+
   constructor(url: string | URL, protocols?: string | string[], options: WebClientOptions = {}) {
     // A missing connector is the caller's mistake: say so at once, like a bad URL.
     if (!options.connect && !defaultConnect)
       throw new TypeError(
         "wasmsock/web: no connect function; pass options.connect (the workerd entry sets one)",
       );
-    super(url, protocols, options, dial);
+    super(url, protocols, options);
   }
 }
 
 /** Connects and resolves once the connection is open; rejects with the failure otherwise. */
-export function connect(url: string | URL, options: WebClientOptions = {}): Promise<WebSocket> {
-  return opened(new WebSocket(url, options.protocols, options));
-}
+export const connect = connector(WebSocket);
