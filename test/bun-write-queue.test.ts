@@ -35,7 +35,7 @@ const total = (parts: Uint8Array[]) => parts.reduce((n, p) => n + p.length, 0);
 it("writes every byte once, in order, across partial writes and drains", () => {
   let seed = 12345;
   const rnd = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
     return seed % n;
   };
   for (let round = 0; round < 200; round++) {
