@@ -71,6 +71,21 @@ it("writes every byte once, in order, across partial writes and drains", () => {
   }
 });
 
+it("keeps order when a long queue of small chunks is joined and compacted", () => {
+  const socket = new StingySocket();
+  const connection = new BunConnection(socket as unknown as BunSocket<BunConnection>);
+  connection.peer = { receive() {}, drained() {}, closed() {} };
+  const chunks = Array.from({ length: 1000 }, (_, i) => new Uint8Array(10).fill(i & 255));
+  for (let i = 0; i < chunks.length; i += 100) connection.write(chunks.slice(i, i + 100));
+  // 10,000 bytes at 25 a drain: a queue that lost its place would never empty.
+  for (let drains = 0; connection.bufferedAmount > 0 && drains < 400; drains++) {
+    socket.budget = 25;
+    connection.drained();
+  }
+  expect(connection.bufferedAmount).toBe(0);
+  expect(concat(socket.out).equals(concat(chunks))).toBe(true);
+});
+
 it("queues a client's writes until Bun.connect opens the socket", () => {
   const connection = new BunConnection(null);
   connection.write([new Uint8Array([1, 2])]);
