@@ -14,7 +14,7 @@ export interface Receiver {
 // Each connection owns its read buffer: pending reads of many connections complete in one turn of
 // the event loop, so they cannot share the core's input region. Idle connections keep the small
 // size; a read that fills the buffer doubles it, up to one core input region.
-const MIN_READ = 1024;
+const MIN_READ = 256;
 const MAX_READ = 64 * 1024;
 // Deno has no vectored write and each write is an async op: queued chunks are joined into writes
 // of up to JOIN_MAX bytes; a chunk of WRITE_ALONE bytes or more is written as it is.
