@@ -50,7 +50,7 @@ export class WebSocketServer<T = unknown> {
   readonly policy: Policy;
   readonly deadlines: Deadlines;
   readonly handler: WebSocketHandler<T>;
-  private readonly handshaking = new Set<Pending<T>>();
+  private readonly handshaking = new Set<Accepted<T>>();
   private stopListening: () => Promise<void> = async () => {};
   private allClosed: (() => void) | undefined;
   /** @internal One function for every socket, not a closure each. */
@@ -67,10 +67,10 @@ export class WebSocketServer<T = unknown> {
 
   /** A fresh connection: its request head is read off the bytes it receives. */
   accept(connection: Connection): Peer {
-    const pending = new Pending(this, connection);
-    this.handshaking.add(pending);
-    this.deadlines.set(pending, this.policy.handshakeTimeout);
-    return pending;
+    const accepted = new Accepted(this, connection);
+    this.handshaking.add(accepted);
+    this.deadlines.set(accepted, this.policy.handshakeTimeout);
+    return accepted;
   }
 
   /** A connection whose request head was already parsed elsewhere (e.g. by an HTTP server). */
@@ -80,10 +80,10 @@ export class WebSocketServer<T = unknown> {
     rest: Uint8Array,
     cb?: (ws: ServerWebSocket<T>) => void,
   ): Peer {
-    const pending = new Pending(this, connection);
-    this.handshaking.add(pending);
-    pending.answer(req, rest, cb);
-    return pending;
+    const accepted = new Accepted(this, connection);
+    this.handshaking.add(accepted);
+    accepted.answer(req, rest, cb);
+    return accepted;
   }
 
   /** Sends 1001 to every peer and stops accepting; resolves once every connection is gone. */
@@ -104,20 +104,20 @@ export class WebSocketServer<T = unknown> {
   }
 
   /** @internal */
-  settled(pending: Pending<T>): void {
-    this.handshaking.delete(pending);
-    this.deadlines.delete(pending);
+  settled(accepted: Accepted<T>): void {
+    this.handshaking.delete(accepted);
+    this.deadlines.delete(accepted);
   }
 
   /** @internal */
-  opened(pending: Pending<T>, ws: ServerWebSocket<T>): void {
-    this.settled(pending);
+  opened(accepted: Accepted<T>, ws: ServerWebSocket<T>): void {
+    this.settled(accepted);
     this.clients.add(ws);
   }
 }
 
 /** One connection, from its first byte until it is gone: the request head, then its WebSocket. */
-class Pending<T> implements Peer, Expiring {
+class Accepted<T> implements Peer, Expiring {
   private head: Uint8Array = empty;
   private ws: ServerWebSocket<T> | undefined;
   private answered = false;
