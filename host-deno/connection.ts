@@ -105,18 +105,21 @@ export class DenoConnection implements Connection {
 
   private async read(conn: Conn): Promise<void> {
     let buffer = new Uint8Array(MIN_READ);
-    try {
-      for (;;) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        if (this.paused) await new Promise<void>((resume) => (this.resumeRead = resume));
-        if (this.destroyed) break;
-        this.receiver.receive(buffer.subarray(0, n));
-        if (n === buffer.length && n < MAX_READ) buffer = new Uint8Array(n * 2);
+    for (;;) {
+      let n: number | null;
+      try {
+        n = await conn.read(buffer);
+      } catch (err) {
+        if (!this.destroyed) this.receiver.error?.(err as Error);
+        this.destroy();
+        break;
       }
-    } catch (err) {
-      if (!this.destroyed) this.receiver.error?.(err as Error);
-      this.destroy();
+      if (n === null) break;
+      if (this.paused) await new Promise<void>((resume) => (this.resumeRead = resume));
+      if (this.destroyed) break;
+      // Outside the try: an exception from a user's handler is theirs, uncaught as on Node and Bun.
+      this.receiver.receive(buffer.subarray(0, n));
+      if (n === buffer.length && n < MAX_READ) buffer = new Uint8Array(n * 2);
     }
     this.readDone = true;
     // The peer ended its side: end ours once everything queued is written (then finish).
