@@ -27,9 +27,7 @@ export interface ServeOptions<T> extends HandlerOptions<T> {
 }
 
 /** A connection an adapter accepted. */
-export interface Connection extends Transport {
-  readonly remoteAddress?: string;
-}
+export type Connection = Transport;
 
 /** What the adapter tells the server about a connection it accepted. */
 export interface Peer {
@@ -173,13 +171,11 @@ class Accepted<T> implements Peer, Expiring {
       deadlines: server.deadlines,
       protocol: d.protocol,
       path: req.path,
-      remoteAddress: connection.remoteAddress,
-      prelude: acceptResponse({ accept: req.accept, protocol: d.protocol }),
       onClosed: server.gone,
     });
     this.ws = ws;
     server.opened(this, ws);
-    ws.open(rest);
+    ws.open(acceptResponse({ accept: req.accept, protocol: d.protocol }), rest);
     cb?.(ws);
   }
 }

@@ -37,6 +37,11 @@ export interface SessionOptions {
   stream?: boolean;
   /** The core instance; defaults to the isolate's shared one. */
   core?: Core;
+  /**
+   * Return the core's slot if the session is garbage-collected without free() (default true).
+   * Owners that always call free() turn it off and save a FinalizationRegistry entry.
+   */
+  autoFree?: boolean;
 }
 
 /** What a session reports while it decodes received bytes. Every callback is optional. */
@@ -121,7 +126,7 @@ export class Session {
       options.maxFrameSize ?? options.maxMessageSize ?? DEFAULT_MAX_MESSAGE,
       options.maxMessageSize ?? DEFAULT_MAX_MESSAGE,
     );
-    slots.register(this, { core: this.core, ptr: this.ptr }, this);
+    if (options.autoFree ?? true) slots.register(this, { core: this.core, ptr: this.ptr }, this);
   }
 
   /** The core's handle for this session (for the handshake helpers). */

@@ -16,6 +16,8 @@ export interface Transport {
   readonly bufferedAmount: number;
   /** Half-closes after pending writes. */
   end(): void;
+  /** The peer's address, when the runtime knows it. */
+  readonly remoteAddress?: string;
   destroy(): void;
   pause(): void;
   resume(): void;
@@ -56,9 +58,6 @@ export interface SocketInit<T> {
   deadlines: Deadlines;
   protocol?: string;
   path?: string;
-  remoteAddress?: string;
-  /** Written ahead of the first frames, in the same write (the 101 response). */
-  prelude?: Uint8Array;
   /** Called once when the transport is gone, after the handler's close. */
   onClosed?(ws: ServerWebSocket<T>): void;
 }
@@ -69,7 +68,6 @@ export class ServerWebSocket<T = unknown> implements Expiring {
   readonly protocol: string;
   readonly extensions = "";
   readonly path: string;
-  readonly remoteAddress: string;
   readyState = CONNECTING;
   private readonly session: Session;
   private readonly init: SocketInit<T>;
@@ -88,8 +86,6 @@ export class ServerWebSocket<T = unknown> implements Expiring {
     this.init = init;
     this.protocol = init.protocol ?? "";
     this.path = init.path ?? "/";
-    this.remoteAddress = init.remoteAddress ?? "";
-    this.prelude = init.prelude;
     const max = init.policy.maxPayload;
     this.session = new Session({
       role: "server",
@@ -97,8 +93,13 @@ export class ServerWebSocket<T = unknown> implements Expiring {
       maxMessageSize: max,
       textAs: init.policy.textAs,
       stream: init.handler.fragment !== undefined,
+      autoFree: false,
     });
     this.events = new SessionEvents(this, init.handler);
+  }
+
+  get remoteAddress(): string {
+    return this.init.transport.remoteAddress ?? "";
   }
 
   get bufferedAmount(): number {
@@ -144,8 +145,12 @@ export class ServerWebSocket<T = unknown> implements Expiring {
 
   // ---- For adapters ----
 
-  /** Runs the handler's open, then decodes bytes that followed the request head. */
-  open(rest?: Uint8Array): void {
+  /**
+   * Runs the handler's open, then decodes bytes that followed the request head. `prelude` (the
+   * 101 response) leaves in the same write as the first frames.
+   */
+  open(prelude?: Uint8Array, rest?: Uint8Array): void {
+    this.prelude = prelude;
     this.readyState = OPEN;
     this.armIdle();
     this.dispatching = true;
