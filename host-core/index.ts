@@ -1,4 +1,17 @@
 export * from "./abi.ts";
+export {
+  type BinaryType,
+  type ClientConnection,
+  type ClientOptions,
+  type ClientSink,
+  type ClientTarget,
+  ClientWebSocket,
+  CloseEvent,
+  connector,
+  type Dial,
+  ErrorEvent,
+  opened,
+} from "./client.ts";
 export { Core, createCore, getCore, useModule } from "./core.ts";
 export { WebSocketError } from "./errors.ts";
 export {
@@ -9,6 +22,13 @@ export {
   type UpgradeLimits,
   type UpgradeRequest,
 } from "./handshake.ts";
+export {
+  type Connection,
+  type HandlerOptions,
+  type Peer,
+  type ServeOptions,
+  WebSocketServer,
+} from "./server.ts";
 export { Deadlines, decide, resolvePolicy, type ServerOptions } from "./server-policy.ts";
 export { Session, type SessionEvent, type SessionHandler, type SessionOptions } from "./session.ts";
 export { ServerWebSocket, type Transport, type WebSocketHandler } from "./socket.ts";

@@ -30,7 +30,7 @@ export interface TlsCertificate {
 }
 
 interface DenoNamespace {
-  listen(options: { hostname?: string; port: number; transport?: "tcp"; reusePort?: boolean }): Listener;
+  listen(options: { hostname?: string; port: number }): Listener;
   listenTls(options: { hostname?: string; port: number } & TlsCertificate): Listener;
   connect(options: { hostname: string; port: number }): Promise<Conn>;
   connectTls(options: { hostname: string; port: number; caCerts?: string[] }): Promise<Conn>;
