@@ -23,24 +23,14 @@ export interface Workerd {
 }
 
 /**
- * "wasmsock" resolves as in a user's worker: through package.json's "workerd" export condition
- * (esbuild resolves the package's own name). Until package.json has that condition, straight to
- * the file it names.
- */
-function wasmsockAlias(): Record<string, string> {
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-  return pkg.exports?.["."]?.workerd ? {} : { wasmsock: join(root, "dist/host-web/workerd.js") };
-}
-
-/**
- * Bundles `entry` into `dir`/worker.js like wrangler: the "workerd" condition first; imported .wasm
+ * Bundles `entry` into `dir`/worker.js like wrangler: "wasmsock" resolves through package.json's
+ * "workerd" export condition (esbuild resolves the package's own name); imported .wasm
  * files are copied beside it under their own names and stay imports (wrangler's CompiledWasm rule);
  * cloudflare:* stays external.
  */
 export async function bundleWorker(entry: string, dir: string): Promise<void> {
   await build({
     absWorkingDir: root,
-    alias: wasmsockAlias(),
     entryPoints: { worker: entry },
     outdir: dir,
     bundle: true,
