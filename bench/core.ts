@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
-import { createCore } from "../host-core/core.ts";
+import { createCore } from "../host-core/inline.ts";
 import { Session } from "../host-core/session.ts";
 
 // ws picks bufferutil only when this is unset at its load time, hence the dynamic import below.

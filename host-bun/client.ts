@@ -1,4 +1,5 @@
 // The client's Bun adapter: Bun.connect carries the bytes of host-core's ClientWebSocket.
+import "../host-core/inline.ts";
 import {
   type ClientConnection,
   type ClientOptions,

@@ -1,5 +1,6 @@
 // The Bun adapter for servers: Bun.listen in, the same socket out. Handshake, protocol, policy and
 // batching live in host-core; each socket's state is one BunConnection in its `data`.
+import "../host-core/inline.ts";
 import { type HandlerOptions, type ServeOptions, WebSocketServer } from "../host-core/server.ts";
 import { Bun, type SocketHandler } from "./bun-api.ts";
 import { BunConnection, handlers } from "./connection.ts";

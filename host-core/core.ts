@@ -1,5 +1,4 @@
 import { type CoreExports, KEY_POOL_SIZE } from "./abi.ts";
-import { scalarBase64, simdBase64 } from "./wasm-inline.ts";
 
 /** The one instance of the protocol core that every session of this isolate shares. */
 export class Core {
@@ -49,11 +48,10 @@ export class Core {
   }
 }
 
-const decode = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-
 let module: WebAssembly.Module | undefined;
 let moduleIsSimd = true;
 let shared: Core | undefined;
+let builtIn: (() => { module: WebAssembly.Module; simd: boolean }) | undefined;
 
 /**
  * Use a caller's compiled module instead of the inlined bytes, e.g. in workers that forbid
@@ -65,24 +63,22 @@ export function useModule(m: WebAssembly.Module, simd = true): void {
   moduleIsSimd = simd;
 }
 
-/** Picks the SIMD build where the engine validates it, else the scalar one. */
-function compileInlined(): WebAssembly.Module {
-  const simd = decode(simdBase64);
-  if (WebAssembly.validate(simd)) return new WebAssembly.Module(simd);
-  moduleIsSimd = false;
-  return new WebAssembly.Module(decode(scalarBase64));
+/**
+ * @internal The inlined builds register here (host-core/inline.ts, imported by the node, deno, bun
+ * and web hosts), so the workerd entry, which passes its own module, does not carry them.
+ */
+export function useBuiltIn(load: () => { module: WebAssembly.Module; simd: boolean }): void {
+  builtIn = load;
 }
 
 export function getCore(): Core {
   if (!shared) {
-    module ??= compileInlined();
+    if (!module) {
+      if (!builtIn)
+        throw new Error("wasmsock: no core module; import a host (e.g. wasmsock/node) or call useModule()");
+      ({ module, simd: moduleIsSimd } = builtIn());
+    }
     shared = new Core(module, moduleIsSimd);
   }
   return shared;
-}
-
-/** A fresh instance of one specific build, for tests and benchmarks that compare builds. */
-export function createCore(build: "simd" | "scalar"): Core {
-  const bytes = decode(build === "simd" ? simdBase64 : scalarBase64);
-  return new Core(new WebAssembly.Module(bytes), build === "simd");
 }

@@ -12,7 +12,7 @@ export {
   ErrorEvent,
   opened,
 } from "./client.ts";
-export { Core, createCore, getCore, useModule } from "./core.ts";
+export { Core, getCore, useModule } from "./core.ts";
 export { WebSocketError } from "./errors.ts";
 export {
   acceptResponse,
@@ -22,6 +22,7 @@ export {
   type UpgradeLimits,
   type UpgradeRequest,
 } from "./handshake.ts";
+export { createCore } from "./inline.ts";
 export {
   type Connection,
   type HandlerOptions,

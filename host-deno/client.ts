@@ -1,4 +1,5 @@
 // The client's Deno adapter: Deno.connect / Deno.connectTls carry host-core's ClientWebSocket.
+import "../host-core/inline.ts";
 import {
   type ClientConnection,
   type ClientOptions,

@@ -1,5 +1,6 @@
 // The Deno adapter for servers: Deno.listen / Deno.listenTls in, the same connections out.
 // Handshake, protocol, policy and batching live in host-core.
+import "../host-core/inline.ts";
 import { type HandlerOptions, type ServeOptions, WebSocketServer } from "../host-core/server.ts";
 import { DenoConnection } from "./connection.ts";
 import { Deno, type Listener } from "./deno-api.ts";

@@ -1,4 +1,5 @@
 // The client's Node adapter: node:net / node:tls carry the bytes of host-core's ClientWebSocket.
+import "../host-core/inline.ts";
 import net from "node:net";
 import tls from "node:tls";
 import {

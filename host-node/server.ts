@@ -1,5 +1,6 @@
 // The Node adapter for servers: node:net (or an http server's upgrade) in, TCP out. Handshake,
 // protocol, policy and batching live in host-core.
+import "../host-core/inline.ts";
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { createServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";

@@ -1,6 +1,4 @@
-export { type BinaryType, CloseEvent, ErrorEvent } from "../host-core/client.ts";
-export { useModule } from "../host-core/core.ts";
-export { WebSocketError } from "../host-core/errors.ts";
-export { connect, useConnect, type WebClientOptions as ClientOptions, WebSocket } from "./client.ts";
-export type { OpenStreams, StreamPair } from "./streams.ts";
-export const host = "web";
+// wasmsock/web: the stream client with the inlined core (compiled at first use).
+import "../host-core/inline.ts";
+
+export * from "./api.ts";

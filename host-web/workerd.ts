@@ -11,4 +11,4 @@ import { useConnect } from "./client.ts";
 useModule(wasm, true);
 useConnect((t) => tcp({ hostname: t.host, port: t.port }, { secureTransport: t.secure ? "on" : "off" }));
 
-export * from "./index.ts";
+export * from "./api.ts";

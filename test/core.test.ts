@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createCore } from "../host-core/core.ts";
+import { createCore } from "../host-core/inline.ts";
 import { Session, type SessionEvent } from "../host-core/session.ts";
 
 // Shrinking counterexamples of hundreds of kilobytes takes minutes; report the first failure as is.
