@@ -1,13 +1,11 @@
 // A Deno TCP or TLS connection as host-core wants it: a read loop into a buffer of its own, and a
 // write queue, because Deno's reads and writes are promises that may take part of a buffer.
-import type { Connection } from "../host-core/server.ts";
+import { INPUT_CAP } from "../host-core/abi.ts";
+import type { Connection, Peer } from "../host-core/server.ts";
 import type { Conn } from "./deno-api.ts";
 
 /** Where a connection's events go: a server's Peer or a client's sink. */
-export interface Receiver {
-  receive(chunk: Uint8Array): void;
-  drained(): void;
-  closed(): void;
+export interface Receiver extends Peer {
   error?(err: Error): void;
 }
 
@@ -15,7 +13,8 @@ export interface Receiver {
 // the event loop, so they cannot share the core's input region. Idle connections keep the small
 // size; a read that fills the buffer doubles it, up to one core input region.
 const MIN_READ = 256;
-const MAX_READ = 64 * 1024;
+// write() answers false once this much waits to be written, like a stream's highWaterMark.
+const HIGH_WATER = 64 * 1024;
 // Deno has no vectored write and each write is an async op: queued chunks are joined into writes
 // of up to JOIN_MAX bytes; a chunk of WRITE_ALONE bytes or more is written as it is.
 const JOIN_MAX = 256 * 1024;
@@ -69,7 +68,7 @@ export class DenoConnection implements Connection {
       this.queued += c.length;
     }
     if (this.conn && !this.writing) this.pump(this.conn);
-    return this.queued < MAX_READ;
+    return this.queued < HIGH_WATER;
   }
 
   end(): void {
@@ -119,7 +118,7 @@ export class DenoConnection implements Connection {
       if (this.destroyed) break;
       // Outside the try: an exception from a user's handler is theirs, uncaught as on Node and Bun.
       this.receiver.receive(buffer.subarray(0, n));
-      if (n === buffer.length && n < MAX_READ) buffer = new Uint8Array(n * 2);
+      if (n === buffer.length && n < INPUT_CAP) buffer = new Uint8Array(n * 2);
     }
     this.readDone = true;
     // The peer ended its side: end ours once everything queued is written (then finish).
