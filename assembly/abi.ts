@@ -1,4 +1,6 @@
-// The numbers shared with host-core (host-core/abi.ts mirrors them). Changing one is an ABI change.
+// The numbers shared with host-core. scripts/gen-abi.mjs turns this file into host-core/abi.ts at build
+// time, so only `export const NAME: type = value;` lines and comments belong here. Changing one is an
+// ABI change.
 
 // Region sizes. The input region takes one received chunk; hosts feed larger reads in pieces.
 export const INPUT_CAP: u32 = 65536;
@@ -10,16 +12,19 @@ export const EVENT_SIZE: u32 = 16;
 // Small frames are assembled here: up to 14 header bytes, then the payload at SEND_PAYLOAD.
 export const SEND_CAP: u32 = 65536 + 16;
 export const SEND_PAYLOAD: u32 = 16;
-// Masking keys for frames the core writes on its own (a client's pong and close echo), refilled by
-// the host with crypto.getRandomValues.
-export const KEY_POOL_SIZE: u32 = 4096;
+// 5.3: masking keys for every frame a client session writes, drawn in order from a ring that the host
+// refills from crypto.getRandomValues once KEY_REFILL bytes of it are used. One receive() call may
+// draw a key per 2 input bytes (empty pings answered by pongs), so the ring holds more than a call
+// can draw plus the refill threshold: no key is drawn twice between refills.
+export const KEY_POOL_SIZE: u32 = 262144;
+export const KEY_REFILL: u32 = 4096;
 // The handshake result record and its header table.
 export const HS_MAX_HEADERS: u32 = 128;
 export const HS_RECORD_SIZE: u32 = 128 + HS_MAX_HEADERS * 16;
 
 // Event record (16 bytes): u8 kind, u8 flags, u16 code, u32 ptr, u32 len, u32 aux.
 // aux: for text/binary, payload bytes still to come in the current frame (capped at 2^32-1);
-// for an error, its ERR_* id.
+// for an error, its ERR_* id. Hosts read a record as four u32 words: EV_*/4.
 export const EV_KIND: u32 = 0;
 export const EV_FLAGS: u32 = 1;
 export const EV_CODE: u32 = 2;
@@ -40,9 +45,23 @@ export const FLAG_FIN: u8 = 1; // last piece of the message
 export const FLAG_FIRST: u8 = 2; // first piece of the message
 export const FLAG_RSV1: u8 = 4; // message is compressed (permessage-deflate)
 
+// Bits of a frame's first byte (RFC 6455 5.2).
+export const B0_FIN: u32 = 0x80;
+export const B0_RSV1: u32 = 0x40;
+
 // Session open flags.
 export const SESSION_CLIENT: u32 = 1;
 export const SESSION_RSV1: u32 = 2;
+
+// A connection's state as sessionState() reports it (like tungstenite's WebSocketState). The core
+// derives it from what it has seen and sent; CLOSED is the host's: the transport is gone.
+export const STATE_CONNECTING: u32 = 0; // a client's request is out, the 101 not yet validated
+export const STATE_OPEN: u32 = 1;
+export const STATE_CLOSE_SENT: u32 = 2; // we sent a close and wait for the peer's
+export const STATE_CLOSE_RECEIVED: u32 = 3; // the peer's close arrived; ours is owed
+export const STATE_CLOSE_ACKNOWLEDGED: u32 = 4; // both closes went: the closing handshake is done
+export const STATE_FAILED: u32 = 5; // the peer broke the protocol (7.1.7); our close is owed or sent
+export const STATE_CLOSED: u32 = 6;
 
 // Opcodes (RFC 6455 5.2).
 export const OP_CONT: u32 = 0x0;
@@ -58,6 +77,8 @@ export const CLOSE_NO_STATUS: u16 = 1005;
 export const CLOSE_PROTOCOL: u16 = 1002;
 export const CLOSE_INVALID_DATA: u16 = 1007;
 export const CLOSE_TOO_BIG: u16 = 1009;
+// 5.5.1 and 7.4: a close payload is a 2-byte code and a reason; the control limit leaves 123 bytes.
+export const CLOSE_REASON_MAX: u32 = 123;
 
 // Stable error ids, carried in an error event's aux word or a handshake record's error field.
 // host-core maps each to a WS_ERR_* string code that the README documents.
@@ -80,6 +101,7 @@ export const ERR_SEND_TOO_LARGE: u32 = 15;
 export const ERR_SEND_AFTER_CLOSE: u32 = 16;
 export const ERR_SEND_CONTROL_TOO_LONG: u32 = 17;
 export const ERR_SEND_CLOSE_CODE: u32 = 18;
+export const ERR_CLOSE_REASON_TOO_LONG: u32 = 19;
 
 // Handshake errors (RFC 6455 4.2.1 server side, 4.1 client side).
 export const ERR_HS_MALFORMED: u32 = 32;

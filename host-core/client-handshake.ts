@@ -1,5 +1,6 @@
 // The client's side of the opening handshake (RFC 6455 4.1), without I/O: the core writes the
 // request and validates the response; this file moves bytes in and reads the results out.
+import * as abi from "./abi.ts";
 import {
   HS_END,
   HS_ERROR,
@@ -51,7 +52,8 @@ export function buildRequest(session: Session, req: ClientRequest): Uint8Array {
   let at = core.inputPtr;
   const limit = at + INPUT_CAP - 16;
   for (const f of fields) {
-    if (f.length > 0xffff || at + 2 + f.length > limit) throw WebSocketError.fromCore(46, 0, "too long");
+    if (f.length > 0xffff || at + 2 + f.length > limit)
+      throw WebSocketError.fromCore(abi.ERR_HS_FIELD, 0, "too long");
     core.u8[at] = f.length & 0xff;
     core.u8[at + 1] = f.length >> 8;
     core.u8.set(f, at + 2);

@@ -1,4 +1,5 @@
-import { type CoreExports, KEY_POOL_SIZE } from "./abi.ts";
+import { KEY_POOL_SIZE } from "./abi.ts";
+import type { CoreExports } from "./exports.ts";
 
 /** The one instance of the protocol core that every session of this isolate shares. */
 export class Core {
@@ -38,7 +39,9 @@ export class Core {
   /** Masking keys for the frames a client session writes on its own (pong, close echo). */
   refillKeys(): void {
     const at = this.exports.keyPoolPtr() >>> 0;
-    crypto.getRandomValues(this.u8.subarray(at, at + KEY_POOL_SIZE));
+    // getRandomValues fills at most 64 KiB per call.
+    for (let off = 0; off < KEY_POOL_SIZE; off += 65536)
+      crypto.getRandomValues(this.u8.subarray(at + off, at + Math.min(off + 65536, KEY_POOL_SIZE)));
     this.exports.keysRefilled();
   }
 

@@ -1,5 +1,6 @@
 // The server's side of the opening handshake (RFC 6455 4.2), without I/O: the core parses and
 // checks the request; this module turns its record into strings and writes the HTTP answers.
+import * as abi from "./abi.ts";
 import {
   HS_ACCEPT,
   HS_END,
@@ -82,7 +83,7 @@ export function parseUpgrade(
   let error: WebSocketError | undefined;
   if (status === 0 && bytes.length >= maxBytes) {
     status = 431;
-    error = WebSocketError.fromCore(40);
+    error = WebSocketError.fromCore(abi.ERR_HS_TOO_LARGE);
   } else if (status !== 0 && status !== 101) {
     error = WebSocketError.fromCore(u32[(hs + HS_ERROR) >>> 2]);
   }
@@ -111,10 +112,10 @@ export function parseUpgrade(
 /** 4.2.2 item 5.4: Sec-WebSocket-Accept for a key; throws WS_ERR_HANDSHAKE_KEY for an invalid key. */
 export function computeAccept(key: string, core = getCore()): string {
   const bytes = encoder.encode(key);
-  if (bytes.length > 64) throw WebSocketError.fromCore(38);
+  if (bytes.length > 64) throw WebSocketError.fromCore(abi.ERR_HS_KEY);
   core.writeInput(bytes);
   const n = core.exports.acceptKey(core.inputPtr, bytes.length);
-  if (n === 0) throw WebSocketError.fromCore(38);
+  if (n === 0) throw WebSocketError.fromCore(abi.ERR_HS_KEY);
   return text(core, core.hsPtr + HS_ACCEPT, n);
 }
 
@@ -147,7 +148,7 @@ export function rejectResponse(status: number, message = reasons[status] ?? "Err
 }
 
 function headerLine(name: string, value: string): string {
-  if (/[\r\n\0]/.test(name + value)) throw WebSocketError.fromCore(46, 0, name);
+  if (/[\r\n\0]/.test(name + value)) throw WebSocketError.fromCore(abi.ERR_HS_FIELD, 0, name);
   return `${name}: ${value}\r\n`;
 }
 

@@ -1,5 +1,6 @@
 // Server options and the checks a request must pass beyond RFC 6455 4.2.1: which paths and
 // origins are served, how many connections, which subprotocol. Defaults protect the process.
+import * as abi from "./abi.ts";
 import { WebSocketError } from "./errors.ts";
 import { DEFAULT_MAX_HEADER_BYTES, type UpgradeRequest } from "./handshake.ts";
 
@@ -74,7 +75,7 @@ export function decide(req: UpgradeRequest, policy: Policy, connections: number)
   if (policy.paths && req.path && !matches(policy.paths, req.path.split("?")[0]))
     return refuse(404, "WS_ERR_HANDSHAKE_PATH", "path not served");
   if (req.status !== 101) {
-    const error = req.error ?? WebSocketError.fromCore(32);
+    const error = req.error ?? WebSocketError.fromCore(abi.ERR_HS_MALFORMED);
     return { status: req.status, error, message: error.message };
   }
   if (policy.origins && req.origin && !matches(policy.origins, req.origin.toLowerCase()))

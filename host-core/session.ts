@@ -1,5 +1,6 @@
+import * as abi from "./abi.ts";
 import {
-  FIN,
+  B0_FIN as FIN,
   FLAG_FIN,
   FLAG_FIRST,
   INPUT_CAP,
@@ -324,12 +325,12 @@ export class Session {
   }
 
   private queueControl(op: number, payload: Uint8Array): void {
-    if (payload.length > 125) throw WebSocketError.fromCore(17);
+    if (payload.length > 125) throw WebSocketError.fromCore(abi.ERR_SEND_CONTROL_TOO_LONG);
     this.queueFrame(FIN | op, payload);
   }
 
   private queueFrame(first: number, payload: Uint8Array): void {
-    if (this.ptr === 0 || this.closeSentFlag) throw WebSocketError.fromCore(16);
+    if (this.ptr === 0 || this.closeSentFlag) throw WebSocketError.fromCore(abi.ERR_SEND_AFTER_CLOSE);
     const s = this.ptr;
     const core = this.core;
     const e = core.exports;

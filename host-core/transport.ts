@@ -1,0 +1,32 @@
+// The adapter contract, for servers and clients alike: an adapter turns one runtime byte stream
+// (node:net, Deno.Conn, a Bun socket, a WHATWG stream pair) into a Transport, and reports what
+// happens on it through TransportEvents. Everything above this file is runtime-neutral.
+
+/** One byte stream as host-core drives it. */
+export interface Transport {
+  /** Writes chunks in order, keeping what the runtime cannot take yet; false once past its high-water mark. */
+  write(chunks: Uint8Array[]): boolean;
+  /** Bytes given to write() and not yet handed to the OS. */
+  readonly bufferedAmount: number;
+  /** Half-closes once everything written has gone; reading goes on, so the peer's end is seen. */
+  end(): void;
+  /** Closes at once, dropping unsent bytes. Must not report `close` from inside the call. */
+  destroy(): void;
+  /** Stops reading: the peer's TCP window fills and holds what it sends. */
+  pause(): void;
+  resume(): void;
+  /** The peer's address, when the runtime knows it. */
+  readonly remoteAddress: string | undefined;
+}
+
+/** What an adapter reports about its Transport, in the order it happens. */
+export interface TransportEvents {
+  /** Bytes received; the view is valid only during the call (adapters may reuse it). */
+  data(chunk: Uint8Array): void;
+  /** Everything written has been handed to the OS. */
+  drain(): void;
+  /** The connection failed (reset, refused, a TLS error); `close` follows. */
+  error(err: Error): void;
+  /** The connection is gone: once, also after destroy(). */
+  close(): void;
+}
