@@ -20,7 +20,9 @@ export const KEY_POOL_SIZE: u32 = 262144;
 export const KEY_REFILL: u32 = 4096;
 // The handshake result record and its header table.
 export const HS_MAX_HEADERS: u32 = 128;
-export const HS_RECORD_SIZE: u32 = 128 + HS_MAX_HEADERS * 16;
+// One header table entry: u32 namePtr, nameLen, valuePtr, valueLen.
+export const HS_HEADER_SIZE: u32 = 16;
+export const HS_RECORD_SIZE: u32 = 128 + HS_MAX_HEADERS * HS_HEADER_SIZE;
 
 // Event record (16 bytes): u8 kind, u8 flags, u16 code, u32 ptr, u32 len, u32 aux.
 // aux: for text/binary, payload bytes still to come in the current frame (capped at 2^32-1);

@@ -3,13 +3,11 @@ import {
   CLOSE_NO_STATUS,
   CLOSE_PROTOCOL,
   CLOSE_TOO_BIG,
-  ERR_CLOSE_ONE_BYTE,
   ERR_CONTROL_TOO_LONG,
   ERR_EXPECTED_CONTINUATION,
   ERR_EXPECTED_MASK,
   ERR_FRAGMENTED_CONTROL,
   ERR_FRAME_TOO_LARGE,
-  ERR_INVALID_CLOSE_CODE,
   ERR_INVALID_UTF8,
   ERR_LENGTH_TOP_BIT,
   ERR_MESSAGE_TOO_LARGE,
@@ -34,7 +32,7 @@ import {
   OP_PONG,
   OP_TEXT,
 } from "./abi";
-import { closeCodeValid } from "./close";
+import { closePayloadError } from "./close";
 import { eventsProduced, pushEvent, reserveOutput, resetEvents } from "./events";
 import { nextKey } from "./keys";
 import { mask } from "./mask";
@@ -45,6 +43,7 @@ import {
   F_FAILED,
   F_RSV1,
   hasFlag,
+  S_CLOSE_CODE,
   S_CTRL,
   S_CTRL_LEN,
   S_FLAGS,
@@ -65,7 +64,7 @@ import {
   S_UTF8,
   setFlag,
 } from "./session";
-import { UTF8_ACCEPT, UTF8_REJECT, utf8Step, utf8Valid } from "./utf8";
+import { UTF8_ACCEPT, UTF8_REJECT, utf8Step } from "./utf8";
 
 // RFC 6455 5.2 base framing, decoded incrementally over chunks of any size.
 const ST_HEADER: u8 = 0;
@@ -270,20 +269,16 @@ function finishControl(s: usize): void {
   }
 }
 
-// 5.5.1: a close payload is empty or a 2-byte code followed by a UTF-8 reason.
+// 5.5.1: the close payload's rules are close.ts's. The echo is not written here: the host first
+// dispatches the messages before this close, whose handlers may still send or close, and then asks
+// closeOwed() for it.
 function receiveClose(s: usize, payload: usize, len: u32): void {
-  let code: u32 = CLOSE_NO_STATUS;
-  if (len == 1) return fail(s, ERR_CLOSE_ONE_BYTE, CLOSE_PROTOCOL);
-  if (len >= 2) {
-    code = bswap<u16>(load<u16>(payload));
-    if (!closeCodeValid(code)) return fail(s, ERR_INVALID_CLOSE_CODE, CLOSE_PROTOCOL);
-    if (!utf8Valid(payload + 2, len - 2)) return fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
-  }
+  const err = closePayloadError(payload, len, false);
+  if (err != 0) return fail(s, err, err == ERR_INVALID_UTF8 ? CLOSE_INVALID_DATA : CLOSE_PROTOCOL);
+  const code: u32 = len >= 2 ? bswap<u16>(load<u16>(payload)) : CLOSE_NO_STATUS;
   setFlag(s, F_CLOSE_RECEIVED);
+  store<u16>(s + S_CLOSE_CODE, <u16>code);
   pushEvent(KIND_CLOSE, 0, code, payload + 2, len >= 2 ? len - 2 : 0, 0);
-  // 5.5.1: echo the status code unless our close went out first. The flag is left to the host: it
-  // dispatches the messages before this close, whose handlers may still answer them, then the echo.
-  if (!hasFlag(s, F_CLOSE_SENT)) writeReply(s, 0x80 | OP_CLOSE, payload, len >= 2 ? 2 : 0);
 }
 
 // A control frame of the core's own, written to the output region.
@@ -305,6 +300,7 @@ function writeReply(s: usize, b0: u32, payload: usize, len: u32): void {
 // A failed connection reports once and then ignores its input (7.1.7).
 function fail(s: usize, err: u32, code: u32): void {
   setFlag(s, F_FAILED);
+  store<u16>(s + S_CLOSE_CODE, <u16>code);
   pushEvent(KIND_ERROR, 0, code, 0, 0, err);
 }
 

@@ -6,6 +6,7 @@ import {
   ERR_HS_TOO_MANY_HEADERS,
   HS_ERROR,
   HS_HEADER_COUNT,
+  HS_HEADER_SIZE,
   HS_HEADERS,
   HS_MAX_HEADERS,
   HS_STATUS,
@@ -145,7 +146,7 @@ export function headerCount(): u32 {
 }
 
 export function headerEntry(i: u32): usize {
-  return hsBase + HS_HEADERS + (i << 4);
+  return hsBase + HS_HEADERS + i * HS_HEADER_SIZE;
 }
 
 // RFC 7230 3.2: header fields from p up to the empty line, into the header table (values trimmed

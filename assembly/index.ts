@@ -1,13 +1,21 @@
 // The module's exports: numbers in, numbers out (see abi.ts and the README's ABI section).
-import { eventBase, hsBase, inputBase, keyPoolBase, outputBase, sendBase } from "./regions";
+import { eventBase, hsBase, inputBase, keyPoolBase, keyStateBase, outputBase, sendBase } from "./regions";
 
-export { closeCodeValid } from "./close";
+export { acceptKey } from "./accept";
+export { closeCodeValid, closeOwed } from "./close";
 export { frame, header } from "./encode";
 export { receive } from "./frame";
-export { acceptKey, clientRequest, clientResponse, parseRequest } from "./handshake";
-export { keysRefilled, keysUsed } from "./keys";
+export { clientRequest, clientResponse } from "./handshake-client";
+export { parseRequest } from "./handshake-server";
 export { mask } from "./mask";
-export { sessionAllowRsv1, sessionCount, sessionFree, sessionLimits, sessionOpen } from "./session";
+export {
+  sessionAllowRsv1,
+  sessionCount,
+  sessionFree,
+  sessionLimits,
+  sessionOpen,
+  sessionState,
+} from "./session";
 export { utf8Valid } from "./utf8";
 
 export function inputPtr(): usize {
@@ -32,4 +40,8 @@ export function hsPtr(): usize {
 
 export function keyPoolPtr(): usize {
   return keyPoolBase;
+}
+
+export function keyStatePtr(): usize {
+  return keyStateBase;
 }

@@ -1,22 +1,14 @@
 import { KEY_POOL_SIZE } from "./abi";
-import { keyPoolBase } from "./regions";
+import { keyPoolBase, keyStateBase } from "./regions";
 
-// 5.3: a client masks every frame with a fresh key. The host refills the pool from
-// crypto.getRandomValues whenever keysUsed() passes half of it; keys repeat only if it never does.
-let keyPos: u32 = 0;
-let used: u32 = 0;
-
+// 5.3: every frame a client sends is masked with a fresh key, drawn in order from the ring at
+// keyPoolBase. keyStateBase holds u32 position, u32 bytes drawn since the host last refilled: the
+// host reads both from memory after each call and refills the drawn bytes from
+// crypto.getRandomValues once KEY_REFILL are used, so a key is never drawn twice.
 export function nextKey(): u32 {
-  const key = load<u32>(keyPoolBase + keyPos);
-  keyPos = (keyPos + 4) & (KEY_POOL_SIZE - 1);
-  used += 4;
+  const pos = load<u32>(keyStateBase);
+  const key = load<u32>(keyPoolBase + pos);
+  store<u32>(keyStateBase, (pos + 4) & (KEY_POOL_SIZE - 1));
+  store<u32>(keyStateBase + 4, load<u32>(keyStateBase + 4) + 4);
   return key;
-}
-
-export function keysUsed(): u32 {
-  return used;
-}
-
-export function keysRefilled(): void {
-  used = 0;
 }

@@ -8,3 +8,5 @@ export const eventBase: usize = heap.alloc(EVENT_CAP * EVENT_SIZE);
 export const sendBase: usize = heap.alloc(SEND_CAP);
 export const hsBase: usize = heap.alloc(HS_RECORD_SIZE);
 export const keyPoolBase: usize = heap.alloc(KEY_POOL_SIZE);
+// u32 ring position, u32 bytes drawn since the last refill (see keys.ts).
+export const keyStateBase: usize = heap.alloc(8);

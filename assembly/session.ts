@@ -1,4 +1,13 @@
-import { SESSION_CLIENT, SESSION_RSV1 } from "./abi";
+import {
+  SESSION_CLIENT,
+  SESSION_RSV1,
+  STATE_CLOSE_ACKNOWLEDGED,
+  STATE_CLOSE_RECEIVED,
+  STATE_CLOSE_SENT,
+  STATE_CONNECTING,
+  STATE_FAILED,
+  STATE_OPEN,
+} from "./abi";
 
 // Per-connection state: one fixed-size slot in linear memory, reused through a free list.
 export const S_STATE: u32 = 0; // u8 decoder state
@@ -22,6 +31,8 @@ export const S_NEXT_FREE: u32 = 68; // u32 free-list link
 // Control frame payload gathered across chunks (5.5: at most 125 bytes). Before a client's
 // handshake completes it holds the 24-byte Sec-WebSocket-Key instead.
 export const S_CTRL: u32 = 72;
+// u16: the peer's close code (1005 for none) or the close code of a failure: what closeOwed() sends.
+export const S_CLOSE_CODE: u32 = 198;
 export const SESSION_SIZE: u32 = 200;
 
 export const F_CLIENT: u8 = 1;
@@ -29,6 +40,8 @@ export const F_RSV1: u8 = 2;
 export const F_CLOSE_RECEIVED: u8 = 4;
 export const F_CLOSE_SENT: u8 = 8;
 export const F_FAILED: u8 = 16;
+// A client's request is out and the server's 101 not yet validated.
+export const F_CONNECTING: u8 = 32;
 
 let freeList: usize = 0;
 let liveCount: u32 = 0;
@@ -74,6 +87,20 @@ export function hasFlag(s: usize, f: u8): bool {
 
 export function setFlag(s: usize, f: u8): void {
   store<u8>(s + S_FLAGS, load<u8>(s + S_FLAGS) | f);
+}
+
+export function clearFlag(s: usize, f: u8): void {
+  store<u8>(s + S_FLAGS, load<u8>(s + S_FLAGS) & ~f);
+}
+
+// The connection's one state (abi.ts STATE_*), derived from what the session has seen and sent.
+export function sessionState(s: usize): u32 {
+  const f = load<u8>(s + S_FLAGS);
+  if (f & F_CONNECTING) return STATE_CONNECTING;
+  if (f & F_FAILED) return STATE_FAILED;
+  const sent = (f & F_CLOSE_SENT) != 0;
+  if (f & F_CLOSE_RECEIVED) return sent ? STATE_CLOSE_ACKNOWLEDGED : STATE_CLOSE_RECEIVED;
+  return sent ? STATE_CLOSE_SENT : STATE_OPEN;
 }
 
 export function ctrlPtr(s: usize): usize {

@@ -63,6 +63,7 @@ export function buildRequest(session: Session, req: ClientRequest): Uint8Array {
   crypto.getRandomValues(core.u8.subarray(at, at + 16));
   const n = core.exports.clientRequest(session.handle, core.inputPtr, at - core.inputPtr, at);
   if (n < 0) throw WebSocketError.fromCore(-n);
+  session.sync();
   return core.u8.slice(core.sendPtr, core.sendPtr + n);
 }
 
@@ -90,6 +91,7 @@ export function parseResponse(
     offered.length,
     0,
   );
+  session.sync();
   const hs = core.hsPtr >>> 2;
   const result: ClientResponse = {
     status,
@@ -117,7 +119,7 @@ function field(core: Core, off: number): string {
 function headers(core: Core): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   const count = core.u32[(core.hsPtr + HS_HEADER_COUNT) >>> 2];
-  for (let i = 0, e = (core.hsPtr + HS_HEADERS) >>> 2; i < count; i++, e += 4) {
+  for (let i = 0, e = (core.hsPtr + HS_HEADERS) >>> 2; i < count; i++, e += abi.HS_HEADER_SIZE / 4) {
     const name = text(core, core.u32[e], core.u32[e + 1]).toLowerCase();
     const value = text(core, core.u32[e + 2], core.u32[e + 3]);
     out[name] = name in out ? `${out[name]}, ${value}` : value;

@@ -1,4 +1,5 @@
-import { KEY_POOL_SIZE } from "./abi.ts";
+import { KEY_POOL_SIZE, KEY_REFILL } from "./abi.ts";
+import { wsError } from "./errors.ts";
 import type { CoreExports } from "./exports.ts";
 
 /** The one instance of the protocol core that every session of this isolate shares. */
@@ -10,6 +11,9 @@ export class Core {
   readonly eventPtr: number;
   readonly sendPtr: number;
   readonly hsPtr: number;
+  private readonly keyPool: number;
+  // Word index of the key ring's state: [position, bytes drawn since the last refill].
+  private readonly keyState: number;
   u8!: Uint8Array<ArrayBuffer>;
   u32!: Uint32Array<ArrayBuffer>;
   private buffer!: ArrayBuffer;
@@ -23,8 +27,24 @@ export class Core {
     this.eventPtr = e.eventPtr() >>> 0;
     this.sendPtr = e.sendPtr() >>> 0;
     this.hsPtr = e.hsPtr() >>> 0;
+    this.keyPool = e.keyPoolPtr() >>> 0;
+    this.keyState = (e.keyStatePtr() >>> 0) >>> 2;
     this.refresh();
-    this.refillKeys();
+    this.fillRandom(0, KEY_POOL_SIZE);
+  }
+
+  /** 5.3: call after each call that may have drawn masking keys; refills what was drawn. */
+  keysDrawn(): void {
+    const drawn = this.u32[this.keyState + 1];
+    if (drawn < KEY_REFILL) return;
+    const end = this.u32[this.keyState];
+    const start = (end - drawn + KEY_POOL_SIZE) % KEY_POOL_SIZE;
+    if (start < end) this.fillRandom(start, end);
+    else {
+      this.fillRandom(start, KEY_POOL_SIZE);
+      this.fillRandom(0, end);
+    }
+    this.u32[this.keyState + 1] = 0;
   }
 
   /** Views go stale when memory grows (only when a session slot is added). */
@@ -36,13 +56,10 @@ export class Core {
     this.u32 = new Uint32Array(buffer);
   }
 
-  /** Masking keys for the frames a client session writes on its own (pong, close echo). */
-  refillKeys(): void {
-    const at = this.exports.keyPoolPtr() >>> 0;
+  private fillRandom(from: number, to: number): void {
     // getRandomValues fills at most 64 KiB per call.
-    for (let off = 0; off < KEY_POOL_SIZE; off += 65536)
-      crypto.getRandomValues(this.u8.subarray(at + off, at + Math.min(off + 65536, KEY_POOL_SIZE)));
-    this.exports.keysRefilled();
+    for (let off = from; off < to; off += 65536)
+      crypto.getRandomValues(this.u8.subarray(this.keyPool + off, this.keyPool + Math.min(off + 65536, to)));
   }
 
   /** Copies bytes into the input region (at most INPUT_CAP). */
@@ -61,7 +78,7 @@ let builtIn: (() => { module: WebAssembly.Module; simd: boolean }) | undefined;
  * compiling at run time. Call before the first connection.
  */
 export function useModule(m: WebAssembly.Module, simd = true): void {
-  if (shared) throw new Error("wasmsock: the core is already loaded; call useModule() before first use");
+  if (shared) throw wsError("WS_ERR_CORE_LOADED");
   module = m;
   moduleIsSimd = simd;
 }
@@ -77,8 +94,7 @@ export function useBuiltIn(load: () => { module: WebAssembly.Module; simd: boole
 export function getCore(): Core {
   if (!shared) {
     if (!module) {
-      if (!builtIn)
-        throw new Error("wasmsock: no core module; import a host (e.g. wasmsock/node) or call useModule()");
+      if (!builtIn) throw wsError("WS_ERR_NO_CORE");
       ({ module, simd: moduleIsSimd } = builtIn());
     }
     shared = new Core(module, moduleIsSimd);

@@ -1,5 +1,5 @@
-// The module's exports (assembly/index.ts), checked against the built module by test/abi.test.ts.
-// Pointers are byte offsets into `memory`.
+// The module's exports (assembly/index.ts); test/abi.test.ts checks this list against the built
+// module. Pointers are byte offsets into `memory`.
 export interface CoreExports {
   memory: WebAssembly.Memory;
   inputPtr(): number;
@@ -8,16 +8,20 @@ export interface CoreExports {
   sendPtr(): number;
   hsPtr(): number;
   keyPoolPtr(): number;
-  keysUsed(): number;
-  keysRefilled(): void;
+  /** u32 ring position, u32 bytes drawn since the last refill (assembly/keys.ts). */
+  keyStatePtr(): number;
   sessionOpen(flags: number): number;
   sessionFree(s: number): void;
   sessionCount(): number;
   sessionLimits(s: number, maxFrame: number, maxMessage: number): void;
   sessionAllowRsv1(s: number, allow: number): void;
+  /** One of abi.ts STATE_*. */
+  sessionState(s: number): number;
   receive(s: number, ptr: number, len: number): number;
-  frame(s: number, first: number, len: number, key: number): number;
-  header(s: number, first: number, len: number, key: number): number;
+  frame(s: number, first: number, len: number): number;
+  header(s: number, first: number, len: number): number;
+  /** The close frame this session owes its peer, written at sendPtr; 0 when none is owed. */
+  closeOwed(s: number): number;
   mask(ptr: number, len: number, key: number, pos: number): void;
   utf8Valid(ptr: number, len: number): number;
   closeCodeValid(code: number): number;

@@ -89,7 +89,7 @@ export function parseUpgrade(
   }
   const headers: Record<string, string> = {};
   const count = status === 0 ? 0 : u32[(hs + HS_HEADER_COUNT) >>> 2];
-  for (let i = 0, e = (hs + HS_HEADERS) >>> 2; i < count; i++, e += 4) {
+  for (let i = 0, e = (hs + HS_HEADERS) >>> 2; i < count; i++, e += abi.HS_HEADER_SIZE / 4) {
     const name = text(core, u32[e], u32[e + 1]).toLowerCase();
     const value = text(core, u32[e + 2], u32[e + 3]);
     headers[name] = name in headers ? `${headers[name]}, ${value}` : value;

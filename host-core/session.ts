@@ -1,10 +1,16 @@
-import * as abi from "./abi.ts";
 import {
-  B0_FIN as FIN,
+  B0_FIN,
+  ERR_SEND_AFTER_CLOSE,
+  ERR_SEND_CONTROL_TOO_LONG,
+  EV_AUX,
+  EV_CODE,
+  EV_FLAGS,
+  EV_LEN,
+  EV_PTR,
+  EVENT_SIZE,
   FLAG_FIN,
   FLAG_FIRST,
   INPUT_CAP,
-  KEY_POOL_SIZE,
   KIND_BINARY,
   KIND_CLOSE,
   KIND_ERROR,
@@ -21,10 +27,15 @@ import {
   SEND_CAP,
   SEND_PAYLOAD,
   SESSION_CLIENT,
+  STATE_CLOSE_ACKNOWLEDGED,
+  STATE_CLOSE_RECEIVED,
+  STATE_CLOSE_SENT,
+  STATE_CLOSED,
+  STATE_FAILED,
 } from "./abi.ts";
 import { type Core, getCore } from "./core.ts";
 import { WebSocketError } from "./errors.ts";
-import { KeySource } from "./keys.ts";
+import { allocate, Output } from "./output.ts";
 
 export interface SessionOptions {
   role: "server" | "client";
@@ -66,18 +77,19 @@ export type SessionEvent =
 export const DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 /** Payloads from this size on are written by reference next to their header, not copied. */
 export const COPY_LIMIT = 16 * 1024;
-// A flush's first batch is as large as the last flush's final one (between BATCH_MIN and
-// BATCH_HINT_MAX), so a handshake's close echo takes 1 KiB and a stream of echoes one buffer.
-const BATCH_MIN = 1024;
-const BATCH_HINT_MAX = 64 * 1024;
 const WHOLE = FLAG_FIRST | FLAG_FIN;
 // A frame's announced length sizes the message buffer, up to this much ahead of the data.
 const PREALLOCATE_MAX = 16 * 1024 * 1024;
-
-// Node's and Bun's Buffer skips zero-filling memory that is overwritten at once.
-const allocate: (size: number) => Uint8Array =
-  (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer?.allocUnsafe ??
-  ((size) => new Uint8Array(size));
+// An event record as u32 words.
+const EVENT_WORDS = EVENT_SIZE / 4;
+const W_PTR = EV_PTR / 4;
+const W_LEN = EV_LEN / 4;
+const W_AUX = EV_AUX / 4;
+// Byte fields of an event's first word.
+const FLAGS_SHIFT = EV_FLAGS * 8;
+const CODE_SHIFT = EV_CODE * 8;
+// Room for a close payload in the send region.
+const SEND_ROOM = SEND_CAP - SEND_PAYLOAD;
 
 // U+FEFF at the start of a message is content, not a byte-order mark.
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -92,35 +104,29 @@ const slots = new FinalizationRegistry<{ core: Core; ptr: number }>((slot) =>
 /**
  * One WebSocket connection's protocol state, without I/O (like wsproto): feed it received bytes
  * with receive(), ask it for frames with send()/ping()/close(), and write what takeOutput() gives.
+ * The connection's state is the core's (`state`, one of abi.ts STATE_*); this object mirrors it
+ * after every call that can change it.
  */
 export class Session {
   readonly core: Core;
   readonly isClient: boolean;
   private ptr: number;
+  private stateValue: number;
   private readonly textAs: "string" | "bytes";
   private readonly stream: boolean;
-  private readonly keys: KeySource | null;
+  private readonly output = new Output();
   private message: Uint8Array = empty;
   private messageLength = 0;
-  private chunks: Uint8Array[] = [];
-  private batch: Uint8Array = empty;
-  private batchStart = 0;
-  private batchEnd = 0;
-  private batchHint = BATCH_MIN;
-  private queued = 0;
   private sendingFragmented = false;
-  private closeSentFlag = false;
-  private closeReceivedFlag = false;
-  private failedFlag = false;
 
   constructor(options: SessionOptions) {
     this.core = options.core ?? getCore();
     this.isClient = options.role === "client";
     this.textAs = options.textAs ?? "string";
     this.stream = options.stream ?? false;
-    this.keys = this.isClient ? new KeySource() : null;
     const e = this.core.exports;
     this.ptr = e.sessionOpen(this.isClient ? SESSION_CLIENT : 0) >>> 0;
+    this.stateValue = e.sessionState(this.ptr);
     this.core.refresh();
     e.sessionLimits(
       this.ptr,
@@ -134,19 +140,32 @@ export class Session {
   get handle(): number {
     return this.ptr;
   }
+  /** One of abi.ts STATE_*: CONNECTING, OPEN, CLOSE_SENT, CLOSE_RECEIVED, CLOSE_ACKNOWLEDGED, FAILED, CLOSED. */
+  get state(): number {
+    return this.stateValue;
+  }
+  /** Our close frame is queued (or the session is freed): nothing more can be sent. */
   get closeSent(): boolean {
-    return this.closeSentFlag;
+    const s = this.stateValue;
+    return (
+      s === STATE_CLOSE_SENT || s === STATE_CLOSE_ACKNOWLEDGED || s === STATE_FAILED || s === STATE_CLOSED
+    );
   }
   get closeReceived(): boolean {
-    return this.closeReceivedFlag;
+    return this.stateValue === STATE_CLOSE_RECEIVED || this.stateValue === STATE_CLOSE_ACKNOWLEDGED;
   }
   /** The peer broke the protocol; a close frame with the reason is queued. */
   get failed(): boolean {
-    return this.failedFlag;
+    return this.stateValue === STATE_FAILED;
   }
   /** Bytes queued by send() and not yet taken by takeOutput(). */
   get pendingBytes(): number {
-    return this.queued;
+    return this.output.pending;
+  }
+
+  /** Re-reads the state after a core call that may change it (a handshake helper's, for one). */
+  sync(): void {
+    if (this.ptr !== 0) this.stateValue = this.core.exports.sessionState(this.ptr);
   }
 
   /** Decodes received bytes, reporting to handler synchronously. Automatic replies are queued. */
@@ -163,8 +182,9 @@ export class Session {
     if (!this.reading()) return;
     const core = this.core;
     const count = core.exports.receive(this.ptr, core.inputPtr, len);
+    this.sync();
+    if (this.isClient) core.keysDrawn();
     this.dispatch(count, len, handler);
-    if (this.isClient && core.exports.keysUsed() > KEY_POOL_SIZE / 2) core.refillKeys();
   }
 
   /** The same as receive(), collecting what happened as event objects. */
@@ -184,21 +204,21 @@ export class Session {
   }
 
   private reading(): boolean {
-    return this.ptr !== 0 && !this.failedFlag && !this.closeReceivedFlag;
+    return this.ptr !== 0 && !this.failed && !this.closeReceived;
   }
 
   private dispatch(count: number, inputLen: number, h: SessionHandler): void {
     const { u32, u8, inputPtr } = this.core;
     // Whole messages handed out as bytes are views of one copy of the chunk, made on first need.
     let chunk: Uint8Array | null = null;
-    for (let i = 0, e = this.core.eventPtr >>> 2; i < count; i++, e += 4) {
+    for (let i = 0, e = this.core.eventPtr >>> 2; i < count; i++, e += EVENT_WORDS) {
       const head = u32[e];
       const kind = head & 0xff;
-      const ptr = u32[e + 1];
-      const len = u32[e + 2];
+      const ptr = u32[e + W_PTR];
+      const len = u32[e + W_LEN];
       if (kind === KIND_TEXT || kind === KIND_BINARY) {
         const isBinary = kind === KIND_BINARY;
-        const flags = head >>> 8;
+        const flags = (head >>> FLAGS_SHIFT) & 0xff;
         if ((flags & WHOLE) === WHOLE && !this.stream) {
           if (!isBinary && this.textAs === "string")
             h.message?.(textDecoder.decode(u8.subarray(ptr, ptr + len)), false);
@@ -209,21 +229,22 @@ export class Session {
             }
             h.message?.(chunk.subarray(ptr - inputPtr, ptr - inputPtr + len), isBinary);
           }
-        } else this.onPiece(u8, isBinary, flags, ptr, len, u32[e + 3], h);
+        } else this.onPiece(u8, isBinary, flags, ptr, len, u32[e + W_AUX], h);
       } else if (kind === KIND_REPLY) {
-        // The core echoes a received close; skip it if a handler already sent its own.
-        const isClose = (u8[ptr] & 0x0f) === OP_CLOSE;
-        if (!isClose || !this.closeSentFlag) this.queueCopy(u8, ptr, len);
-        if (isClose) this.closeSentFlag = true;
+        this.output.copy(u8, ptr, len);
       } else if (kind === KIND_PING) {
         h.ping?.(u8.slice(ptr, ptr + len));
       } else if (kind === KIND_PONG) {
         h.pong?.(u8.slice(ptr, ptr + len));
       } else if (kind === KIND_CLOSE) {
-        this.closeReceivedFlag = true;
-        h.close?.(head >>> 16, textDecoder.decode(u8.subarray(ptr, ptr + len)));
+        h.close?.(head >>> CODE_SHIFT, textDecoder.decode(u8.subarray(ptr, ptr + len)));
+        // Handlers of the messages before this close (and its own) may have closed already.
+        this.queueOwedClose();
       } else if (kind === KIND_ERROR) {
-        this.onError(WebSocketError.fromCore(u32[e + 3], head >>> 16), h);
+        this.message = empty;
+        this.messageLength = 0;
+        this.queueOwedClose();
+        h.error?.(WebSocketError.fromCore(u32[e + W_AUX], head >>> CODE_SHIFT));
       }
     }
   }
@@ -260,12 +281,14 @@ export class Session {
     this.message = next;
   }
 
-  private onError(error: WebSocketError, handler: SessionHandler): void {
-    this.failedFlag = true;
-    this.message = empty;
-    this.messageLength = 0;
-    if (!this.closeSentFlag) this.close(error.closeCode);
-    handler.error?.(error);
+  /** The close the core says we owe (the echo of the peer's, or a failure's), if any. */
+  private queueOwedClose(): void {
+    const core = this.core;
+    const n = core.exports.closeOwed(this.ptr);
+    if (n === 0) return;
+    this.sync();
+    if (this.isClient) core.keysDrawn();
+    this.output.copy(core.u8, core.sendPtr, n);
   }
 
   /**
@@ -276,7 +299,7 @@ export class Session {
     const payload = typeof data === "string" ? textEncoder.encode(data) : data;
     const op = this.sendingFragmented ? OP_CONT : binary ? OP_BINARY : OP_TEXT;
     this.sendingFragmented = !fin;
-    this.queueFrame((fin ? FIN : 0) | op, payload);
+    this.queueData((fin ? B0_FIN : 0) | op, payload);
   }
 
   ping(data: string | Uint8Array = empty): void {
@@ -287,33 +310,28 @@ export class Session {
     this.queueControl(OP_PONG, typeof data === "string" ? textEncoder.encode(data) : data);
   }
 
-  /** Queues a close frame (7.4: the code must be valid on the wire; the reason at most 123 bytes). */
+  /**
+   * Queues a close frame; the core checks it (7.4: a code valid on the wire, a reason of at most
+   * 123 bytes). Without a code the frame is empty. Does nothing once our close went out.
+   */
   close(code?: number, reason = ""): void {
-    if (this.closeSentFlag) return;
-    let payload = empty;
+    if (this.closeSent) return;
+    const core = this.core;
+    const at = core.sendPtr + SEND_PAYLOAD;
+    let len = 0;
     if (code !== undefined) {
-      const text = textEncoder.encode(reason);
-      if (text.length > 123)
-        throw new WebSocketError("WS_ERR_CLOSE_REASON_TOO_LONG", "close reason over 123 bytes");
-      payload = new Uint8Array(2 + text.length);
-      payload[0] = code >> 8;
-      payload[1] = code & 0xff;
-      payload.set(text, 2);
+      core.u8[at] = code >> 8;
+      core.u8[at + 1] = code & 0xff;
+      const { read, written } = textEncoder.encodeInto(reason, core.u8.subarray(at + 2, at + SEND_ROOM));
+      // A reason that did not fit is far over the limit: report it as such.
+      len = 2 + (read < reason.length ? SEND_ROOM : written);
     }
-    this.queueControl(OP_CLOSE, payload);
-    this.closeSentFlag = true;
+    this.queueFramed(B0_FIN | OP_CLOSE, len);
   }
 
   /** Everything queued since the last call, in order, ready for one vectored write. */
   takeOutput(): Uint8Array[] {
-    this.seal();
-    const out = this.chunks;
-    this.chunks = [];
-    if (this.batch.length > 0) this.batchHint = Math.min(this.batch.length, BATCH_HINT_MAX);
-    this.batch = empty;
-    this.batchStart = this.batchEnd = 0;
-    this.queued = 0;
-    return out;
+    return this.output.take();
   }
 
   /** Releases the core's slot. The session cannot be used afterwards. */
@@ -322,78 +340,63 @@ export class Session {
     slots.unregister(this);
     this.core.exports.sessionFree(this.ptr);
     this.ptr = 0;
+    this.stateValue = STATE_CLOSED;
   }
 
   private queueControl(op: number, payload: Uint8Array): void {
-    if (payload.length > 125) throw WebSocketError.fromCore(abi.ERR_SEND_CONTROL_TOO_LONG);
-    this.queueFrame(FIN | op, payload);
+    if (payload.length > 125) throw WebSocketError.fromCore(ERR_SEND_CONTROL_TOO_LONG);
+    this.guard();
+    this.core.u8.set(payload, this.core.sendPtr + SEND_PAYLOAD);
+    this.queueFramed(B0_FIN | op, payload.length);
   }
 
-  private queueFrame(first: number, payload: Uint8Array): void {
-    if (this.ptr === 0 || this.closeSentFlag) throw WebSocketError.fromCore(abi.ERR_SEND_AFTER_CLOSE);
-    const s = this.ptr;
+  private guard(): void {
+    if (this.ptr === 0 || this.closeSent) throw WebSocketError.fromCore(ERR_SEND_AFTER_CLOSE);
+  }
+
+  /** A whole frame around the len payload bytes already at the send region's payload. */
+  private queueFramed(first: number, len: number): void {
+    this.guard();
     const core = this.core;
-    const e = core.exports;
+    const h = check(core.exports.frame(this.ptr, first, len));
+    if (this.isClient) core.keysDrawn();
+    if ((first & 0x0f) === OP_CLOSE) this.sync();
+    this.output.copy(core.u8, core.sendPtr + SEND_PAYLOAD - h, h + len);
+  }
+
+  private queueData(first: number, payload: Uint8Array): void {
+    this.guard();
+    const core = this.core;
     const len = payload.length;
-    if (this.isClient && len <= SEND_CAP - SEND_PAYLOAD) {
-      const at = core.sendPtr + SEND_PAYLOAD;
-      core.u8.set(payload, at);
-      const h = check(e.frame(s, first, len, this.keys!.next()));
-      this.queueCopy(core.u8, at - h, h + len);
-      return;
-    }
-    if ((first & 0x0f) >= OP_CLOSE) {
+    if (this.isClient && len <= SEND_ROOM) {
       core.u8.set(payload, core.sendPtr + SEND_PAYLOAD);
-      const h = check(e.frame(s, first, len, 0));
-      this.queueCopy(core.u8, core.sendPtr + SEND_PAYLOAD - h, h + len);
+      this.queueFramed(first, len);
       return;
     }
-    const key = this.isClient ? this.keys!.next() : 0;
-    const h = check(e.header(s, first, len, key));
-    this.queueCopy(core.u8, core.sendPtr, h);
-    if (this.isClient) this.queueMasked(payload, key);
-    else if (len < COPY_LIMIT) this.queueCopy(payload, 0, len);
-    else this.queueRef(payload);
+    const h = check(core.exports.header(this.ptr, first, len));
+    this.output.copy(core.u8, core.sendPtr, h);
+    if (this.isClient) {
+      core.keysDrawn();
+      this.queueMasked(payload, h);
+    } else if (len < COPY_LIMIT) this.output.copy(payload, 0, len);
+    else this.output.ref(payload);
   }
 
-  /** A client's large payload, masked piecewise through the core's send region. */
-  private queueMasked(payload: Uint8Array, key: number): void {
+  /** A client's large payload, masked piecewise through the send region with the header's key. */
+  private queueMasked(payload: Uint8Array, headerLength: number): void {
     const core = this.core;
-    const out = new Uint8Array(payload.length);
+    const u8 = core.u8;
+    const k = core.sendPtr + headerLength - 4;
+    const key = (u8[k] | (u8[k + 1] << 8) | (u8[k + 2] << 16) | (u8[k + 3] << 24)) >>> 0;
+    const out = allocate(payload.length);
     const at = core.sendPtr + SEND_PAYLOAD;
-    for (let off = 0; off < payload.length; off += SEND_CAP - SEND_PAYLOAD) {
-      const piece = payload.subarray(off, off + SEND_CAP - SEND_PAYLOAD);
-      core.u8.set(piece, at);
+    for (let off = 0; off < payload.length; off += SEND_ROOM) {
+      const piece = payload.subarray(off, off + SEND_ROOM);
+      u8.set(piece, at);
       core.exports.mask(at, piece.length, key, off & 3);
-      out.set(core.u8.subarray(at, at + piece.length), off);
+      out.set(u8.subarray(at, at + piece.length), off);
     }
-    this.queueRef(out);
-  }
-
-  private queueCopy(src: Uint8Array, from: number, len: number): void {
-    if (this.batchEnd + len > this.batch.length) this.grow(len);
-    this.batch.set(src.subarray(from, from + len), this.batchEnd);
-    this.batchEnd += len;
-    this.queued += len;
-  }
-
-  private queueRef(payload: Uint8Array): void {
-    this.seal();
-    this.chunks.push(payload);
-    this.queued += payload.length;
-  }
-
-  private seal(): void {
-    if (this.batchEnd > this.batchStart)
-      this.chunks.push(this.batch.subarray(this.batchStart, this.batchEnd));
-    this.batchStart = this.batchEnd;
-  }
-
-  // The old batch stays referenced by chunks already sealed; later bytes go to a new one.
-  private grow(len: number): void {
-    this.seal();
-    this.batch = allocate(Math.max(this.batchHint, len, this.batch.length * 2));
-    this.batchStart = this.batchEnd = 0;
+    this.output.ref(out);
   }
 }
 

@@ -31,10 +31,29 @@ import {
   KIND_PONG,
   KIND_REPLY,
   KIND_TEXT,
+  STATE_CLOSE_ACKNOWLEDGED,
+  STATE_CLOSE_RECEIVED,
+  STATE_FAILED,
 } from "../../assembly/abi";
+import { closeOwed } from "../../assembly/close";
 import { receive } from "../../assembly/frame";
-import { eventBase, inputBase } from "../../assembly/regions";
-import { sessionAllowRsv1, sessionFree, sessionLimits, sessionOpen } from "../../assembly/session";
+import { eventBase, inputBase, sendBase } from "../../assembly/regions";
+import {
+  sessionAllowRsv1,
+  sessionFree,
+  sessionLimits,
+  sessionOpen,
+  sessionState,
+} from "../../assembly/session";
+
+function hexAt(p: usize, n: u32): string {
+  let out = "";
+  for (let k: u32 = 0; k < n; k++) {
+    const b = load<u8>(p + k);
+    out += (b < 16 ? "0" : "") + b.toString(16);
+  }
+  return out;
+}
 
 // Frames are written as hex, the way they appear on the wire.
 function bytes(hex: string): Uint8Array {
@@ -337,23 +356,37 @@ describe("UTF-8 in text messages (8.1)", () => {
 });
 
 describe("close frames (5.5.1, 7.4)", () => {
-  it("an empty close reports 1005 and is echoed empty", () => {
+  it("an empty close reports 1005 and is owed back empty", () => {
     const s = client();
-    expect<u32>(feed(s, bytes("88 00"))).toBe(2);
+    expect<u32>(feed(s, bytes("88 00"))).toBe(1);
     expect<u8>(kind(0)).toBe(KIND_CLOSE);
     expect<u16>(code(0)).toBe(CLOSE_NO_STATUS);
-    expect<u8>(kind(1)).toBe(KIND_REPLY);
-    expect<u32>(load<u32>(ev(1) + EV_LEN)).toBe(6, "masked empty close");
+    expect<u32>(sessionState(s)).toBe(STATE_CLOSE_RECEIVED);
+    expect<u32>(closeOwed(s)).toBe(6, "masked empty close");
+    expect<string>(hexAt(sendBase, 2)).toBe("8880");
+    expect<u32>(sessionState(s)).toBe(STATE_CLOSE_ACKNOWLEDGED);
+    expect<u32>(closeOwed(s)).toBe(0, "owed once");
     expect<u32>(feed(s, bytes("81 00"))).toBe(0, "nothing is read after a close");
     sessionFree(s);
   });
 
-  it("a close with code and reason echoes the code", () => {
+  it("a close with code and reason is owed back with the code", () => {
     const s = server();
-    expect<u32>(feed(s, bytes("88 85 00 00 00 00 03 e8 62 79 65"))).toBe(2);
+    expect<u32>(feed(s, bytes("88 85 00 00 00 00 03 e8 62 79 65"))).toBe(1);
     expect<u16>(code(0)).toBe(1000);
     expect<string>(payload(0)).toBe("bye");
-    expect<string>(payloadHex(1)).toBe("880203e8");
+    expect<u32>(closeOwed(s)).toBe(4);
+    expect<string>(hexAt(sendBase, 4)).toBe("880203e8");
+    sessionFree(s);
+  });
+
+  it("a failure owes a close with the failure's code", () => {
+    const s = server();
+    feed(s, bytes("83 80 00 00 00 00"));
+    expect<u32>(sessionState(s)).toBe(STATE_FAILED);
+    expect<u32>(closeOwed(s)).toBe(4);
+    expect<string>(hexAt(sendBase, 4)).toBe("880203ea");
+    expect<u32>(closeOwed(s)).toBe(0);
     sessionFree(s);
   });
 
@@ -370,7 +403,7 @@ describe("close frames (5.5.1, 7.4)", () => {
       const f = bytes("88 02 00 00");
       f[2] = <u8>(ok[i] >> 8);
       f[3] = <u8>ok[i];
-      expect<u32>(feed(s, f)).toBe(2);
+      expect<u32>(feed(s, f)).toBe(1);
       expect<u16>(code(0)).toBe(<u16>ok[i]);
       sessionFree(s);
     }
@@ -447,7 +480,7 @@ function merged(t: string): string {
 describe("every way of chopping a multi-frame stream", () => {
   it("split into two pieces at every point", () => {
     const whole = merged(transcript(server(), []));
-    expect<string>(whole).toBe("48656c[32121][R8a022121]6c6f#000102#[5][R880203e8]");
+    expect<string>(whole).toBe("48656c[32121][R8a022121]6c6f#000102#[5]");
     for (let cut = 1; cut < stream.length; cut++) {
       const s = server();
       expect<string>(merged(transcript(s, [cut]))).toBe(whole);

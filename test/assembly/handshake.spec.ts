@@ -28,7 +28,9 @@ import {
   HS_STATUS,
   SESSION_CLIENT,
 } from "../../assembly/abi";
-import { acceptKey, clientRequest, clientResponse, parseRequest } from "../../assembly/handshake";
+import { acceptKey } from "../../assembly/accept";
+import { clientRequest, clientResponse } from "../../assembly/handshake-client";
+import { parseRequest } from "../../assembly/handshake-server";
 import { hsBase, sendBase } from "../../assembly/regions";
 import { ctrlPtr, sessionOpen } from "../../assembly/session";
 
