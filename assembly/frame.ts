@@ -91,7 +91,8 @@ function headerSize(b1: u32): u32 {
   return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + (b1 >> 7) * 4;
 }
 
-// Parses straight from the input when the whole header is there, else gathers it in the session.
+// Parses straight from the input when the whole header is there, else gathers it in the session,
+// checking each byte as it arrives: a frame fails on the byte that makes it invalid.
 function readHeader(s: usize, p: usize, end: usize): usize {
   let have = <u32>load<u8>(s + S_HDR_LEN);
   const avail = <u32>(end - p);
@@ -108,6 +109,7 @@ function readHeader(s: usize, p: usize, end: usize): usize {
     store<u8>(hdr + have, load<u8>(p));
     have++;
     p++;
+    if (!checkGathered(s, hdr, have)) return p;
     if (have == 2) need = headerSize(load<u8>(hdr + 1));
   }
   if (have < need) {
@@ -120,21 +122,61 @@ function readHeader(s: usize, p: usize, end: usize): usize {
   return p;
 }
 
-// Validates a complete header at h; `next` is where its payload starts in the input.
-function startFrame(s: usize, h: usize, next: usize): void {
-  const b0 = <u32>load<u8>(h);
-  const b1 = <u32>load<u8>(h + 1);
+// The checks a header's first `have` bytes allow, run as the byte that completes them arrives.
+function checkGathered(s: usize, hdr: usize, have: u32): bool {
+  const b0 = <u32>load<u8>(hdr);
+  if (have == 1) return checkFirstByte(s, b0);
+  const b1 = <u32>load<u8>(hdr + 1);
+  if (have == 2) return checkSecondByte(s, b0, b1);
+  return have != 3 || (b1 & 0x7f) != 127 || checkLengthTop(s, load<u8>(hdr + 2));
+}
+
+// What the first byte alone decides (5.2, 5.4, 5.5). False once the connection failed.
+function checkFirstByte(s: usize, b0: u32): bool {
   const op = b0 & 0x0f;
   const rsv1 = (b0 & 0x40) != 0;
   // 5.2: RSV bits must be 0 unless an extension defines them; only permessage-deflate's RSV1 is known.
-  if ((b0 & 0x30) != 0 || (rsv1 && !hasFlag(s, F_RSV1))) return fail(s, ERR_UNEXPECTED_RSV, CLOSE_PROTOCOL);
-  if ((op > OP_BINARY && op < OP_CLOSE) || op > OP_PONG) return fail(s, ERR_RESERVED_OPCODE, CLOSE_PROTOCOL);
-  // 5.1: clients mask every frame, servers none.
+  if ((b0 & 0x30) != 0 || (rsv1 && !hasFlag(s, F_RSV1))) return failed(s, ERR_UNEXPECTED_RSV, CLOSE_PROTOCOL);
+  if ((op > OP_BINARY && op < OP_CLOSE) || op > OP_PONG)
+    return failed(s, ERR_RESERVED_OPCODE, CLOSE_PROTOCOL);
+  if (op >= OP_CLOSE) {
+    // 5.5: control frames are never fragmented and not compressed.
+    if ((b0 & 0x80) == 0) return failed(s, ERR_FRAGMENTED_CONTROL, CLOSE_PROTOCOL);
+    if (rsv1) return failed(s, ERR_UNEXPECTED_RSV, CLOSE_PROTOCOL);
+    return true;
+  }
+  // 5.4: a message is one text/binary frame followed by continuations until FIN.
+  const msgOp = load<u8>(s + S_MSG_OP);
+  if (op == OP_CONT) {
+    if (msgOp == 0) return failed(s, ERR_UNEXPECTED_CONTINUATION, CLOSE_PROTOCOL);
+    // RFC 7692 6.1: RSV1 marks the first frame of a compressed message only.
+    if (rsv1) return failed(s, ERR_UNEXPECTED_RSV, CLOSE_PROTOCOL);
+  } else if (msgOp != 0) return failed(s, ERR_EXPECTED_CONTINUATION, CLOSE_PROTOCOL);
+  return true;
+}
+
+// The second byte adds the mask bit (5.1: clients mask every frame, servers none) and a control
+// frame's length (5.5: at most 125, so 126 and 127 are already too long).
+function checkSecondByte(s: usize, b0: u32, b1: u32): bool {
   const masked = (b1 & 0x80) != 0;
   if (hasFlag(s, F_CLIENT)) {
-    if (masked) return fail(s, ERR_UNEXPECTED_MASK, CLOSE_PROTOCOL);
-  } else if (!masked) return fail(s, ERR_EXPECTED_MASK, CLOSE_PROTOCOL);
+    if (masked) return failed(s, ERR_UNEXPECTED_MASK, CLOSE_PROTOCOL);
+  } else if (!masked) return failed(s, ERR_EXPECTED_MASK, CLOSE_PROTOCOL);
+  if ((b0 & 0x0f) >= OP_CLOSE && (b1 & 0x7f) > 125) return failed(s, ERR_CONTROL_TOO_LONG, CLOSE_PROTOCOL);
+  return true;
+}
 
+// 5.2: the most significant bit of a 64-bit length (the third header byte's top bit) must be 0.
+function checkLengthTop(s: usize, b2: u32): bool {
+  return (b2 & 0x80) == 0 || failed(s, ERR_LENGTH_TOP_BIT, CLOSE_PROTOCOL);
+}
+
+// Starts a frame whose complete header is at h; `next` is where its payload starts in the input.
+function startFrame(s: usize, h: usize, next: usize): void {
+  const b0 = <u32>load<u8>(h);
+  const b1 = <u32>load<u8>(h + 1);
+  if (!checkFirstByte(s, b0) || !checkSecondByte(s, b0, b1)) return;
+  const op = b0 & 0x0f;
   const len7 = b1 & 0x7f;
   let plen: u64 = len7;
   let off: usize = 2;
@@ -142,24 +184,17 @@ function startFrame(s: usize, h: usize, next: usize): void {
     plen = bswap<u16>(load<u16>(h + 2));
     off = 4;
   } else if (len7 == 127) {
+    if (!checkLengthTop(s, load<u8>(h + 2))) return;
     plen = bswap<u64>(load<u64>(h + 2));
     off = 10;
-    // 5.2: the most significant bit of a 64-bit length must be 0.
-    if (plen >> 63) return fail(s, ERR_LENGTH_TOP_BIT, CLOSE_PROTOCOL);
   }
   const maxFrame = load<u64>(s + S_MAX_FRAME);
   if (maxFrame != 0 && plen > maxFrame) return fail(s, ERR_FRAME_TOO_LARGE, CLOSE_TOO_BIG);
-
-  if (op >= OP_CLOSE) {
-    // 5.5: control frames are never fragmented, carry at most 125 bytes, and are not compressed.
-    if ((b0 & 0x80) == 0) return fail(s, ERR_FRAGMENTED_CONTROL, CLOSE_PROTOCOL);
-    if (plen > 125) return fail(s, ERR_CONTROL_TOO_LONG, CLOSE_PROTOCOL);
-    if (rsv1) return fail(s, ERR_UNEXPECTED_RSV, CLOSE_PROTOCOL);
-  } else if (!startData(s, op, rsv1, plen)) return;
+  if (op < OP_CLOSE && !startData(s, op, (b0 & 0x40) != 0, plen)) return;
 
   store<u8>(s + S_FRAME_OP, <u8>op);
   store<u8>(s + S_FRAME_BITS, <u8>b0);
-  store<u32>(s + S_MASK, masked ? load<u32>(h + off) : 0);
+  store<u32>(s + S_MASK, (b1 & 0x80) != 0 ? load<u32>(h + off) : 0);
   store<u32>(s + S_MASK_POS, 0);
   store<u64>(s + S_REMAINING, plen);
   if (op >= OP_CLOSE) {
@@ -172,15 +207,9 @@ function startFrame(s: usize, h: usize, next: usize): void {
   }
 }
 
-// 5.4: a message is one text/binary frame followed by continuations until FIN.
+// A data frame whose first byte passed checkFirstByte(): starts a message or continues one.
 function startData(s: usize, op: u32, rsv1: bool, plen: u64): bool {
-  const msgOp = load<u8>(s + S_MSG_OP);
-  if (op == OP_CONT) {
-    if (msgOp == 0) return failed(s, ERR_UNEXPECTED_CONTINUATION, CLOSE_PROTOCOL);
-    // RFC 7692 6.1: RSV1 marks the first frame of a compressed message only.
-    if (rsv1) return failed(s, ERR_UNEXPECTED_RSV, CLOSE_PROTOCOL);
-  } else {
-    if (msgOp != 0) return failed(s, ERR_EXPECTED_CONTINUATION, CLOSE_PROTOCOL);
+  if (op != OP_CONT) {
     store<u8>(s + S_MSG_OP, <u8>op);
     store<u8>(s + S_MSG_FLAGS, FLAG_FIRST | (rsv1 ? FLAG_RSV1 : 0));
     store<u64>(s + S_MSG_LEN, 0);

@@ -104,8 +104,10 @@ const slots = new FinalizationRegistry<{ core: Core; ptr: number }>((slot) =>
 /**
  * One WebSocket connection's protocol state, without I/O (like wsproto): feed it received bytes
  * with receive(), ask it for frames with send()/ping()/close(), and write what takeOutput() gives.
- * The connection's state is the core's (`state`, one of abi.ts STATE_*); this object mirrors it
- * after every call that can change it.
+ * The connection's state is the core's (`state`, one of abi.ts STATE_*). The core decodes a whole
+ * chunk before its events are dispatched, so this object reads the state at the event that changed
+ * it (a close, an error) and after each frame it sends: handlers of the messages before a close
+ * still see the connection open.
  */
 export class Session {
   readonly core: Core;
@@ -182,7 +184,6 @@ export class Session {
     if (!this.reading()) return;
     const core = this.core;
     const count = core.exports.receive(this.ptr, core.inputPtr, len);
-    this.sync();
     if (this.isClient) core.keysDrawn();
     this.dispatch(count, len, handler);
   }
@@ -237,10 +238,12 @@ export class Session {
       } else if (kind === KIND_PONG) {
         h.pong?.(u8.slice(ptr, ptr + len));
       } else if (kind === KIND_CLOSE) {
+        this.sync();
         h.close?.(head >>> CODE_SHIFT, textDecoder.decode(u8.subarray(ptr, ptr + len)));
         // Handlers of the messages before this close (and its own) may have closed already.
         this.queueOwedClose();
       } else if (kind === KIND_ERROR) {
+        this.sync();
         this.message = empty;
         this.messageLength = 0;
         this.queueOwedClose();
@@ -324,7 +327,7 @@ export class Session {
       core.u8[at + 1] = code & 0xff;
       const { read, written } = textEncoder.encodeInto(reason, core.u8.subarray(at + 2, at + SEND_ROOM));
       // A reason that did not fit is far over the limit: report it as such.
-      len = 2 + (read < reason.length ? SEND_ROOM : written);
+      len = read < reason.length ? SEND_ROOM : 2 + written;
     }
     this.queueFramed(B0_FIN | OP_CLOSE, len);
   }

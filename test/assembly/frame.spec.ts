@@ -355,6 +355,61 @@ describe("UTF-8 in text messages (8.1)", () => {
   });
 });
 
+// Each stream is sent one byte per receive() call: the error comes in the call with the byte
+// that makes the frame invalid, not once the rest of the header arrives.
+function failsAtByte(s: usize, hex: string, at: i32, close: u16, err: u32): void {
+  const data = bytes(hex);
+  for (let i = 0; i < data.length; i++) {
+    const n = feed(s, data, i, i + 1);
+    if (i < at) {
+      expect<u32>(n).toBe(0, "no event before the invalid byte");
+      continue;
+    }
+    expect<u32>(n).toBe(1, "the error comes with the invalid byte");
+    expect<u8>(kind(0)).toBe(KIND_ERROR);
+    expect<u16>(code(0)).toBe(close);
+    expect<u32>(aux(0)).toBe(err);
+    break;
+  }
+  sessionFree(s);
+}
+
+describe("failing fast on the first invalid header byte (5.2)", () => {
+  it("RSV bits in byte 1", () => {
+    failsAtByte(server(), "c7 ab cc", 0, 1002, ERR_UNEXPECTED_RSV);
+  });
+
+  it("a reserved opcode in byte 1", () => {
+    failsAtByte(server(), "87 80 2b", 0, 1002, ERR_RESERVED_OPCODE);
+  });
+
+  it("a continuation with nothing to continue, in byte 1", () => {
+    failsAtByte(server(), "80 80 00 00 00 00", 0, 1002, ERR_UNEXPECTED_CONTINUATION);
+  });
+
+  it("a fragmented control frame, in byte 1", () => {
+    failsAtByte(server(), "09 80 00 00 00 00", 0, 1002, ERR_FRAGMENTED_CONTROL);
+  });
+
+  it("an unmasked frame to a server, in byte 2", () => {
+    failsAtByte(server(), "81 05 48 65", 1, 1002, ERR_EXPECTED_MASK);
+  });
+
+  it("a control frame announcing more than 125 bytes, in byte 2", () => {
+    failsAtByte(client(), "89 7e 00 7e", 1, 1002, ERR_CONTROL_TOO_LONG);
+  });
+
+  it("a 64-bit length with the top bit set, in byte 3", () => {
+    failsAtByte(client(), "82 7f 80 00 00 00 00 00 00 00", 2, 1002, ERR_LENGTH_TOP_BIT);
+  });
+
+  it("a frame over maxFrameSize, once its length is complete", () => {
+    const s = client();
+    sessionLimits(s, 1024, 1024);
+    failsAtByte(s, "82 7f 00 00 01 00 00 00 00 00", 9, 1009, ERR_FRAME_TOO_LARGE);
+  });
+});
+
 describe("close frames (5.5.1, 7.4)", () => {
   it("an empty close reports 1005 and is owed back empty", () => {
     const s = client();

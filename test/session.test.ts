@@ -1,0 +1,92 @@
+// Session over the core, without I/O: the connection state is the core's, the close we owe is
+// decided once, and handlers of messages before a close or a failure in the same chunk are answered.
+import { describe, expect, it } from "vitest";
+import * as abi from "../host-core/abi.ts";
+import { buildRequest, parseResponse } from "../host-core/client-handshake.ts";
+import { computeAccept } from "../host-core/handshake.ts";
+import { createCore } from "../host-core/inline.ts";
+import { Session } from "../host-core/session.ts";
+
+const hex = (s: string) => Uint8Array.from(Buffer.from(s.replaceAll(" ", ""), "hex"));
+const out = (s: Session) => Buffer.concat(s.takeOutput()).toString("hex");
+// Masked with a zero key, so payloads read as they are.
+const maskedText = (text: string) =>
+  `81 ${(0x80 | text.length).toString(16)} 00000000 ${Buffer.from(text).toString("hex")}`;
+
+describe.each(["simd", "scalar"] as const)("%s build", (build) => {
+  const core = createCore(build);
+  const server = () => new Session({ role: "server", core });
+
+  it("moves through the states tungstenite names: open, close received, acknowledged, closed", () => {
+    const s = server();
+    expect(s.state).toBe(abi.STATE_OPEN);
+    s.receive(hex("88 82 00000000 03e8"), {});
+    expect(s.state).toBe(abi.STATE_CLOSE_ACKNOWLEDGED);
+    expect(out(s)).toBe("880203e8");
+    s.free();
+    expect(s.state).toBe(abi.STATE_CLOSED);
+  });
+
+  it("our close first: close sent, then acknowledged, and no echo", () => {
+    const s = server();
+    s.close(1000, "bye");
+    expect(s.state).toBe(abi.STATE_CLOSE_SENT);
+    expect(out(s)).toBe(`8805 03e8 ${Buffer.from("bye").toString("hex")}`.replaceAll(" ", ""));
+    s.receive(hex("88 82 00000000 03e8"), {});
+    expect(s.state).toBe(abi.STATE_CLOSE_ACKNOWLEDGED);
+    expect(out(s)).toBe("");
+    s.free();
+  });
+
+  it("answers a message that came before a failure in the same chunk, then closes with 1002", () => {
+    const s = server();
+    const seen: string[] = [];
+    s.receive(hex(`${maskedText("hi")} 83 80 00000000`), {
+      message: (data) => {
+        seen.push(`${data}@${s.state}`);
+        s.send(`re: ${data}`);
+      },
+      error: (err) => seen.push(`${err.code}@${s.state}`),
+    });
+    expect(seen).toEqual([`hi@${abi.STATE_OPEN}`, `WS_ERR_RESERVED_OPCODE@${abi.STATE_FAILED}`]);
+    expect(out(s)).toBe(`8106${Buffer.from("re: hi").toString("hex")}880203ea`);
+    s.free();
+  });
+
+  it("a handler that closes before the peer's close in the same chunk sends one close frame", () => {
+    const s = server();
+    s.receive(hex(`${maskedText("x")} 88 82 00000000 03e8`), { message: () => s.close(4000) });
+    expect(out(s)).toBe("88020fa0");
+    expect(s.state).toBe(abi.STATE_CLOSE_ACKNOWLEDGED);
+    s.free();
+  });
+
+  it("refuses a close reason over 123 bytes, a 1005 and a 1-byte code, and sends nothing", () => {
+    const s = server();
+    expect(() => s.close(1000, "é".repeat(62))).toThrow(
+      expect.objectContaining({ code: "WS_ERR_CLOSE_REASON_TOO_LONG" }),
+    );
+    expect(() => s.close(1000, "x".repeat(100_000))).toThrow(
+      expect.objectContaining({ code: "WS_ERR_CLOSE_REASON_TOO_LONG" }),
+    );
+    expect(() => s.close(1005)).toThrow(expect.objectContaining({ code: "WS_ERR_SEND_CLOSE_CODE" }));
+    expect(s.state).toBe(abi.STATE_OPEN);
+    s.close(1000, "é".repeat(61));
+    expect(s.state).toBe(abi.STATE_CLOSE_SENT);
+    expect(() => s.send("late")).toThrow(expect.objectContaining({ code: "WS_ERR_SEND_AFTER_CLOSE" }));
+    s.free();
+  });
+
+  it("a client session is connecting from its request until the server's 101 validates", () => {
+    const c = new Session({ role: "client", core });
+    const request = Buffer.from(buildRequest(c, { path: "/", host: "x" })).toString("latin1");
+    expect(c.state).toBe(abi.STATE_CONNECTING);
+    const key = /Sec-WebSocket-Key: (.*)\r\n/.exec(request)![1];
+    const head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key, core)}\r\n\r\n`;
+    expect(parseResponse(c, Buffer.from(head.replace("Accept: ", "Accept: x")), [], 4096).status).toBe(1);
+    expect(c.state).toBe(abi.STATE_CONNECTING);
+    expect(parseResponse(c, Buffer.from(head), [], 4096).status).toBe(101);
+    expect(c.state).toBe(abi.STATE_OPEN);
+    c.free();
+  });
+});
