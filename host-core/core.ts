@@ -1,6 +1,7 @@
 import { KEY_POOL_SIZE, KEY_REFILL } from "./abi.ts";
 import { wsError } from "./errors.ts";
 import type { CoreExports } from "./exports.ts";
+import { type CompiledModule, Wasm } from "./wasm.ts";
 
 /** The one instance of the protocol core that every session of this isolate shares. */
 export class Core {
@@ -18,8 +19,8 @@ export class Core {
   u32!: Uint32Array<ArrayBuffer>;
   private buffer!: ArrayBuffer;
 
-  constructor(module: WebAssembly.Module, simd: boolean) {
-    this.exports = new WebAssembly.Instance(module, { env: {} }).exports as unknown as CoreExports;
+  constructor(module: CompiledModule, simd: boolean) {
+    this.exports = new Wasm.Instance(module, { env: {} }).exports as CoreExports;
     this.simd = simd;
     const e = this.exports;
     this.inputPtr = e.inputPtr() >>> 0;
@@ -68,16 +69,16 @@ export class Core {
   }
 }
 
-let module: WebAssembly.Module | undefined;
+let module: CompiledModule | undefined;
 let moduleIsSimd = true;
 let shared: Core | undefined;
-let builtIn: (() => { module: WebAssembly.Module; simd: boolean }) | undefined;
+let builtIn: (() => { module: CompiledModule; simd: boolean }) | undefined;
 
 /**
  * Use a caller's compiled module instead of the inlined bytes, e.g. in workers that forbid
  * compiling at run time. Call before the first connection.
  */
-export function useModule(m: WebAssembly.Module, simd = true): void {
+export function useModule(m: CompiledModule, simd = true): void {
   if (shared) throw wsError("WS_ERR_CORE_LOADED");
   module = m;
   moduleIsSimd = simd;
@@ -87,7 +88,7 @@ export function useModule(m: WebAssembly.Module, simd = true): void {
  * @internal The inlined builds register here (host-core/inline.ts, imported by the node, deno, bun
  * and web hosts), so the workerd entry, which passes its own module, does not carry them.
  */
-export function useBuiltIn(load: () => { module: WebAssembly.Module; simd: boolean }): void {
+export function useBuiltIn(load: () => { module: CompiledModule; simd: boolean }): void {
   builtIn = load;
 }
 

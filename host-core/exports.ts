@@ -1,7 +1,7 @@
 // The module's exports (assembly/index.ts); test/abi.test.ts checks this list against the built
 // module. Pointers are byte offsets into `memory`.
 export interface CoreExports {
-  memory: WebAssembly.Memory;
+  memory: { readonly buffer: ArrayBuffer };
   inputPtr(): number;
   outputPtr(): number;
   eventPtr(): number;

@@ -1,4 +1,5 @@
-export * from "./abi.ts";
+// wasmsock/core: the sans-I/O Session, the runtime-neutral server and client, the handshake helpers
+// and the loader. It carries no inlined module: import a host, or call useModule() with your own.
 export {
   type BinaryType,
   type ClientConnection,
@@ -12,7 +13,7 @@ export {
   ErrorEvent,
   opened,
 } from "./client.ts";
-export { Core, getCore, useModule } from "./core.ts";
+export { useModule } from "./core.ts";
 export { WebSocketError } from "./errors.ts";
 export {
   acceptResponse,
@@ -22,7 +23,6 @@ export {
   type UpgradeLimits,
   type UpgradeRequest,
 } from "./handshake.ts";
-export { createCore } from "./inline.ts";
 export {
   type Connection,
   type HandlerOptions,
@@ -33,3 +33,5 @@ export {
 export { Deadlines, decide, resolvePolicy, type ServerOptions } from "./server-policy.ts";
 export { Session, type SessionEvent, type SessionHandler, type SessionOptions } from "./session.ts";
 export { ServerWebSocket, type Transport, type WebSocketHandler } from "./socket.ts";
+export { CLOSED, CLOSING, CONNECTING, OPEN, type ReadyState, WebSocketState } from "./state.ts";
+export type { CompiledModule } from "./wasm.ts";
