@@ -1,5 +1,6 @@
 // The measuring instrument (DESIGN.md): echoes every message unchanged, as the same type, without
-// decoding text; every limit that would distort a measurement is lifted.
+// decoding text; every limit that would distort a measurement is lifted, but not to infinity:
+// frames and messages up to 1 GiB, so a peer announcing 1 TiB is still refused with 1009.
 import { serve } from "../host-auto/index.ts";
 
 const at = process.argv.indexOf("--port");
@@ -9,7 +10,7 @@ const server = await serve({
   port,
   host: "127.0.0.1",
   textAs: "bytes",
-  maxPayload: 0,
+  maxPayload: 1024 * 1024 * 1024,
   maxConnections: 0,
   idleTimeout: 0,
   handler: {
