@@ -1,13 +1,8 @@
-// One Bun socket as host-core's Connection, for servers and clients alike. Bun's write() hands bytes
+// One Bun socket as host-core's Transport, for servers and clients alike. Bun's write() hands bytes
 // straight to the kernel, one syscall per call, and keeps nothing: what the kernel does not take
 // waits here, in order, until `drain`.
-import type { Connection, Peer } from "../host-core/server.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import type { BunSocket, SocketHandler } from "./bun-api.ts";
-
-/** What a connection reports to: a server's Peer, or a client's sink. */
-export interface Receiver extends Peer {
-  error?(err: Error): void;
-}
 
 // Bun has no writev, so neighbouring chunks adding up to this much are copied into one write. Fewer,
 // larger writes measured faster than copying less: echoing 16 KiB messages, 64 KiB joins left the
@@ -19,10 +14,10 @@ const GONE = 1;
 const ENDING = 2;
 const DESTROYING = 4;
 const empty = new Uint8Array(0);
-const nobody: Receiver = { receive() {}, drained() {}, closed() {} };
+const nobody: TransportEvents = { data() {}, drain() {}, error() {}, close() {} };
 
-export class BunConnection implements Connection {
-  peer: Receiver = nobody;
+export class BunConnection implements Transport {
+  events: TransportEvents = nobody;
   private socket: BunSocket<BunConnection> | null;
   /** What the kernel has not taken: queue[head] from byte `offset`, then the rest. Null when empty. */
   private queue: Uint8Array[] | null = null;
@@ -64,7 +59,7 @@ export class BunConnection implements Connection {
 
   destroy(): void {
     if (this.state & GONE) return;
-    // Bun runs the close handler inside terminate(); the peer hears of it after this call, as on Node.
+    // Bun runs the close handler inside terminate(); `close` is reported after this call, as on Node.
     this.state |= DESTROYING;
     if (this.socket) this.socket.terminate();
     else this.closed();
@@ -92,7 +87,7 @@ export class BunConnection implements Connection {
     this.flush(this.queue, this.head, this.offset);
     if (this.queue) return;
     if (this.state & ENDING) this.socket.shutdown();
-    this.peer.drained();
+    this.events.drain();
   }
 
   closed(): void {
@@ -100,14 +95,14 @@ export class BunConnection implements Connection {
     this.state |= GONE;
     this.queue = null;
     this.queued = 0;
-    if (this.state & DESTROYING) queueMicrotask(() => this.peer.closed());
-    else this.peer.closed();
+    if (this.state & DESTROYING) queueMicrotask(() => this.events.close());
+    else this.events.close();
   }
 
   /** Bun.connect failed. */
   failed(err: Error): void {
     if (this.state & GONE) return;
-    this.peer.error?.(err);
+    this.events.error(err);
     this.closed();
   }
 
@@ -167,10 +162,10 @@ function join(list: Uint8Array[], i: number, end: number, from: number, size: nu
 
 /** Handlers shared by every socket of the adapter: the socket's data is its BunConnection. */
 export const handlers: SocketHandler<BunConnection> = {
-  data: (socket, chunk) => socket.data.peer.receive(chunk),
+  data: (socket, chunk) => socket.data.events.data(chunk),
   drain: (socket) => socket.data.drained(),
   close: (socket, err) => {
-    if (err) socket.data.peer.error?.(err);
+    if (err) socket.data.events.error(err);
     socket.data.closed();
   },
   // No `error` handler: Bun would route exceptions thrown by user handlers there, and they must

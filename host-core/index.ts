@@ -1,9 +1,7 @@
 export * from "./abi.ts";
 export {
   type BinaryType,
-  type ClientConnection,
   type ClientOptions,
-  type ClientSink,
   type ClientTarget,
   ClientWebSocket,
   CloseEvent,
@@ -23,13 +21,8 @@ export {
   type UpgradeRequest,
 } from "./handshake.ts";
 export { createCore } from "./inline.ts";
-export {
-  type Connection,
-  type HandlerOptions,
-  type Peer,
-  type ServeOptions,
-  WebSocketServer,
-} from "./server.ts";
+export { type HandlerOptions, type ServeOptions, WebSocketServer } from "./server.ts";
 export { Deadlines, decide, resolvePolicy, type ServerOptions } from "./server-policy.ts";
 export { Session, type SessionEvent, type SessionHandler, type SessionOptions } from "./session.ts";
-export { ServerWebSocket, type Transport, type WebSocketHandler } from "./socket.ts";
+export { ServerWebSocket, type WebSocketHandler } from "./socket.ts";
+export type { Transport, TransportEvents } from "./transport.ts";

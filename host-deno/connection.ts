@@ -1,13 +1,9 @@
-// A Deno TCP or TLS connection as host-core wants it: a read loop into a buffer of its own, and a
-// write queue, because Deno's reads and writes are promises that may take part of a buffer.
+// A Deno TCP or TLS connection as host-core's Transport, for servers and clients alike: a read loop
+// into a buffer of its own, and a write queue, because Deno's reads and writes are promises that may
+// take part of a buffer.
 import { INPUT_CAP } from "../host-core/abi.ts";
-import type { Connection, Peer } from "../host-core/server.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import type { Conn } from "./deno-api.ts";
-
-/** Where a connection's events go: a server's Peer or a client's sink. */
-export interface Receiver extends Peer {
-  error?(err: Error): void;
-}
 
 // Each connection owns its read buffer: pending reads of many connections complete in one turn of
 // the event loop, so they cannot share the core's input region. Idle connections keep the small
@@ -20,10 +16,10 @@ const HIGH_WATER = 64 * 1024;
 const JOIN_MAX = 256 * 1024;
 const WRITE_ALONE = 64 * 1024;
 
-export class DenoConnection implements Connection {
+export class DenoConnection implements Transport {
   remoteAddress: string | undefined;
   private conn: Conn | undefined;
-  private receiver!: Receiver;
+  private events!: TransportEvents;
   private queue: Uint8Array[] = [];
   private queued = 0;
   private writing = false;
@@ -37,9 +33,9 @@ export class DenoConnection implements Connection {
 
   constructor(private readonly connecting: Promise<Conn>) {}
 
-  /** Starts reading; events go to receiver. */
-  start(receiver: Receiver): void {
-    this.receiver = receiver;
+  /** Starts reading; what happens goes to events. */
+  start(events: TransportEvents): void {
+    this.events = events;
     this.connecting.then(
       (conn) => {
         this.conn = conn;
@@ -50,7 +46,7 @@ export class DenoConnection implements Connection {
         if (this.queue.length > 0 || this.ending) this.pump(conn);
       },
       (err: Error) => {
-        this.receiver.error?.(err);
+        this.events.error(err);
         this.readDone = true;
         this.finish();
       },
@@ -109,7 +105,7 @@ export class DenoConnection implements Connection {
       try {
         n = await conn.read(buffer);
       } catch (err) {
-        if (!this.destroyed) this.receiver.error?.(err as Error);
+        if (!this.destroyed) this.events.error(err as Error);
         this.destroy();
         break;
       }
@@ -117,7 +113,7 @@ export class DenoConnection implements Connection {
       if (this.paused) await new Promise<void>((resume) => (this.resumeRead = resume));
       if (this.destroyed) break;
       // Outside the try: an exception from a user's handler is theirs, uncaught as on Node and Bun.
-      this.receiver.receive(buffer.subarray(0, n));
+      this.events.data(buffer.subarray(0, n));
       if (n === buffer.length && n < INPUT_CAP) buffer = new Uint8Array(n * 2);
     }
     this.readDone = true;
@@ -144,7 +140,7 @@ export class DenoConnection implements Connection {
       this.destroy();
     }
     this.writing = false;
-    if (!this.destroyed && this.queue.length === 0) this.receiver.drained();
+    if (!this.destroyed && this.queue.length === 0) this.events.drain();
   }
 
   /** The next chunk to write: a large payload as it is, or small chunks joined into one. */
@@ -170,6 +166,6 @@ export class DenoConnection implements Connection {
     } catch {
       // Closed already.
     }
-    this.receiver.closed();
+    this.events.close();
   }
 }
