@@ -26,3 +26,4 @@ export { Deadlines, decide, resolvePolicy, type ServerOptions } from "./server-p
 export { Session, type SessionEvent, type SessionHandler, type SessionOptions } from "./session.ts";
 export { ServerWebSocket, type WebSocketHandler } from "./socket.ts";
 export type { Transport, TransportEvents } from "./transport.ts";
+export { WriteQueue } from "./write-queue.ts";

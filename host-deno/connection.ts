@@ -1,8 +1,9 @@
 // A Deno TCP or TLS connection as host-core's Transport, for servers and clients alike: a read loop
-// into a buffer of its own, and a write queue, because Deno's reads and writes are promises that may
-// take part of a buffer.
+// into a buffer of its own, and a write loop over host-core's WriteQueue, because Deno's reads and
+// writes are promises and a write may take part of a buffer.
 import { INPUT_CAP } from "../host-core/abi.ts";
 import type { Transport, TransportEvents } from "../host-core/transport.ts";
+import { WriteQueue } from "../host-core/write-queue.ts";
 import type { Conn } from "./deno-api.ts";
 
 // Each connection owns its read buffer: pending reads of many connections complete in one turn of
@@ -11,17 +12,12 @@ import type { Conn } from "./deno-api.ts";
 const MIN_READ = 256;
 // write() answers false once this much waits to be written, like a stream's highWaterMark.
 const HIGH_WATER = 64 * 1024;
-// Deno has no vectored write and each write is an async op: queued chunks are joined into writes
-// of up to JOIN_MAX bytes; a chunk of WRITE_ALONE bytes or more is written as it is.
-const JOIN_MAX = 256 * 1024;
-const WRITE_ALONE = 64 * 1024;
 
 export class DenoConnection implements Transport {
   remoteAddress: string | undefined;
   private conn: Conn | undefined;
   private events!: TransportEvents;
-  private queue: Uint8Array[] = [];
-  private queued = 0;
+  private readonly queue = new WriteQueue();
   private writing = false;
   private ending = false;
   private readDone = false;
@@ -43,7 +39,7 @@ export class DenoConnection implements Transport {
         if (this.destroyed) return conn.close();
         conn.setNoDelay?.(true);
         this.read(conn);
-        if (this.queue.length > 0 || this.ending) this.pump(conn);
+        if (this.queue.bufferedAmount > 0 || this.ending) this.pump(conn);
       },
       (err: Error) => {
         this.events.error(err);
@@ -54,17 +50,14 @@ export class DenoConnection implements Transport {
   }
 
   get bufferedAmount(): number {
-    return this.queued;
+    return this.queue.bufferedAmount;
   }
 
   write(chunks: Uint8Array[]): boolean {
     if (this.destroyed || this.ending) return false;
-    for (const c of chunks) {
-      this.queue.push(c);
-      this.queued += c.length;
-    }
+    this.queue.push(chunks);
     if (this.conn && !this.writing) this.pump(this.conn);
-    return this.queued < HIGH_WATER;
+    return this.queue.bufferedAmount < HIGH_WATER;
   }
 
   end(): void {
@@ -76,8 +69,7 @@ export class DenoConnection implements Transport {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.queue = [];
-    this.queued = 0;
+    this.queue.clear();
     this.resumeRead?.();
     try {
       this.conn?.close();
@@ -124,13 +116,9 @@ export class DenoConnection implements Transport {
 
   private async pump(conn: Conn): Promise<void> {
     this.writing = true;
+    const queue = this.queue;
     try {
-      while (this.queue.length > 0) {
-        const chunk = this.nextWrite();
-        for (let off = 0; off < chunk.length; )
-          off += await conn.write(off === 0 ? chunk : chunk.subarray(off));
-        this.queued -= chunk.length;
-      }
+      for (let chunk = queue.next(); chunk; chunk = queue.next()) queue.wrote(await conn.write(chunk));
       if (this.ending && !this.destroyed) {
         await conn.closeWrite();
         this.writeDone = true;
@@ -140,22 +128,7 @@ export class DenoConnection implements Transport {
       this.destroy();
     }
     this.writing = false;
-    if (!this.destroyed && this.queue.length === 0) this.events.drain();
-  }
-
-  /** The next chunk to write: a large payload as it is, or small chunks joined into one. */
-  private nextWrite(): Uint8Array {
-    const q = this.queue;
-    let n = 1;
-    let size = q[0].length;
-    if (size < WRITE_ALONE)
-      while (n < q.length && q[n].length < WRITE_ALONE && size + q[n].length <= JOIN_MAX)
-        size += q[n++].length;
-    if (n === 1) return q.shift()!;
-    const out = new Uint8Array(size);
-    for (let i = 0, at = 0; i < n; at += q[i++].length) out.set(q[i], at);
-    q.splice(0, n);
-    return out;
+    if (!this.destroyed && queue.bufferedAmount === 0) this.events.drain();
   }
 
   private finish(): void {
