@@ -76,8 +76,8 @@ export class DenoConnection implements Transport {
     } catch {
       // Already closed by the other side of the loop.
     }
-    // A pending read rejects and finishes; without one, finish here.
-    if (this.readDone || !this.conn) this.finish();
+    // A pending read rejects and finishes; without one, finish here, after this call as on Node.
+    if (this.readDone || !this.conn) queueMicrotask(() => this.finish());
   }
 
   pause(): void {

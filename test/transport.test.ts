@@ -1,0 +1,93 @@
+// host-core/transport.ts's rule for every adapter: destroy() must not report `close` from inside the
+// call (host-core is often in the middle of something when it destroys), and reports it once. Each
+// adapter runs here over a stand-in for its runtime's socket.
+import { Duplex } from "node:stream";
+import { expect, it } from "vitest";
+import type { BunSocket } from "../host-bun/bun-api.ts";
+import { BunConnection } from "../host-bun/connection.ts";
+import type { ClientTarget } from "../host-core/client.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
+import { DenoConnection } from "../host-deno/connection.ts";
+import type { Conn } from "../host-deno/deno-api.ts";
+import { wire } from "../host-node/connection.ts";
+import { dialStreams } from "../host-web/streams.ts";
+
+const target: ClientTarget = { host: "127.0.0.1", port: 1, secure: false, url: new URL("ws://127.0.0.1:1") };
+
+/** Events that count closes. */
+function counting(): TransportEvents & { closes: number } {
+  return {
+    closes: 0,
+    data() {},
+    drain() {},
+    error() {},
+    close() {
+      this.closes++;
+    },
+  };
+}
+
+/** A Deno connection whose read waits until close(), as Deno's does. */
+function denoConn(): Conn {
+  let closed: ((err: Error) => void) | undefined;
+  return {
+    remoteAddr: { hostname: "127.0.0.1", port: 1 },
+    read: () => new Promise((_, reject) => (closed = reject)),
+    write: async (p) => p.length,
+    closeWrite: async () => {},
+    close: () => closed?.(new Error("closed")),
+  };
+}
+
+const adapters: [string, (events: TransportEvents) => Promise<Transport> | Transport][] = [
+  ["node", (events) => wire(new Duplex({ read() {}, write: (_c, _e, done) => done() }), () => events)],
+  [
+    "deno, still connecting",
+    (events) => {
+      const connection = new DenoConnection(new Promise(() => {}));
+      connection.start(events);
+      return connection;
+    },
+  ],
+  [
+    "deno, connected",
+    async (events) => {
+      const connection = new DenoConnection(Promise.resolve(denoConn()));
+      connection.start(events);
+      await Promise.resolve();
+      return connection;
+    },
+  ],
+  [
+    "bun, before Bun.connect opened",
+    (events) => {
+      const connection = new BunConnection(null);
+      connection.events = events;
+      return connection;
+    },
+  ],
+  [
+    "bun, open (its close handler runs inside terminate())",
+    (events) => {
+      const socket = { terminate: () => connection.closed() } as unknown as BunSocket<BunConnection>;
+      const connection = new BunConnection(socket);
+      connection.events = events;
+      return connection;
+    },
+  ],
+  [
+    "web streams",
+    (events) =>
+      dialStreams(() => ({ readable: new ReadableStream(), writable: new WritableStream() }), target, events),
+  ],
+];
+
+it.each(adapters)("%s: destroy() reports close after the call, once", async (_name, open) => {
+  const events = counting();
+  const transport = await open(events);
+  transport.destroy();
+  transport.destroy();
+  expect(events.closes).toBe(0);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(events.closes).toBe(1);
+});
