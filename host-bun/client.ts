@@ -1,13 +1,7 @@
 // The client's Bun adapter: Bun.connect carries the bytes of host-core's ClientWebSocket.
 import "../host-core/inline.ts";
-import {
-  type ClientConnection,
-  type ClientOptions,
-  type ClientSink,
-  type ClientTarget,
-  ClientWebSocket,
-  connector,
-} from "../host-core/client.ts";
+import { type ClientOptions, type ClientTarget, ClientWebSocket, connector } from "../host-core/client.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import { Bun, type SocketHandler, type TlsClientOptions } from "./bun-api.ts";
 import { BunConnection, handlers } from "./connection.ts";
 
@@ -21,19 +15,14 @@ const socket: SocketHandler<BunConnection> = {
   open: (s) => s.data.opened(s),
   // The only place Bun reports a certificate it rejected.
   handshake: (s, success, err) => {
-    if (!success && err) s.data.peer.error?.(err);
+    if (!success && err) s.data.events.error(err);
   },
 };
 
 // Bun.connect is asynchronous: the handshake request queues in the connection until it opens.
-function dial(target: ClientTarget, options: BunClientOptions, sink: ClientSink): ClientConnection {
+function dial(target: ClientTarget, options: BunClientOptions, events: TransportEvents): Transport {
   const connection = new BunConnection(null);
-  connection.peer = {
-    receive: (chunk) => sink.data(chunk),
-    drained() {},
-    closed: () => sink.closed(),
-    error: (err) => sink.error(err),
-  };
+  connection.events = events;
   Bun.connect<BunConnection>({
     hostname: target.host,
     port: target.port,

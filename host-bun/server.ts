@@ -17,7 +17,7 @@ export async function serve<T = unknown>(options: ServeOptions<T>): Promise<Serv
     open(s) {
       const connection = new BunConnection(s);
       s.data = connection;
-      connection.peer = server.accept(connection);
+      connection.events = server.accept(connection);
     },
   };
   const listener = Bun.listen<BunConnection>({

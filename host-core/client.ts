@@ -4,6 +4,7 @@
 import { buildRequest, parseResponse } from "./client-handshake.ts";
 import { WebSocketError } from "./errors.ts";
 import { Session, type SessionHandler } from "./session.ts";
+import type { Transport, TransportEvents } from "./transport.ts";
 
 export interface ClientOptions {
   /** Subprotocols to offer (also the constructor's second argument). */
@@ -27,23 +28,8 @@ export interface ClientTarget {
   url: URL;
 }
 
-/** What the adapter reports about its connection. */
-export interface ClientSink {
-  data(chunk: Uint8Array): void;
-  error(err: Error): void;
-  /** The connection is gone; called once, also after destroy(). */
-  closed(): void;
-}
-
-/** The adapter's connection. write() may come before it is up: the adapter queues until then. */
-export interface ClientConnection {
-  write(chunks: Uint8Array[]): void;
-  /** Bytes written but not yet handed to the OS. */
-  readonly bufferedAmount: number;
-  destroy(): void;
-}
-
-export type Dial<O> = (target: ClientTarget, options: O, sink: ClientSink) => ClientConnection;
+/** How a host connects: write() may come before the connection is up, the adapter queues until then. */
+export type Dial<O> = (target: ClientTarget, options: O, events: TransportEvents) => Transport;
 
 export type BinaryType = "arraybuffer" | "nodebuffer" | "blob";
 
@@ -101,7 +87,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   private protocolValue = "";
   private extensionsValue = "";
   private readonly session: Session;
-  private readonly connection: ClientConnection;
+  private readonly connection: Transport;
   private readonly offered: string[];
   private readonly closeTimeout: number;
   private head: Uint8Array | null = empty;
@@ -156,7 +142,9 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       error: (err) => {
         this.failure ??= err;
       },
-      closed: () => this.onConnectionClosed(),
+      close: () => this.onConnectionClosed(),
+      // bufferedAmount is polled, as in the browser: nothing waits for drain.
+      drain() {},
     });
     this.connection.write([request]);
     this.arm(options.handshakeTimeout ?? 30_000);

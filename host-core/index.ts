@@ -2,9 +2,7 @@
 // and the loader. It carries no inlined module: import a host, or call useModule() with your own.
 export {
   type BinaryType,
-  type ClientConnection,
   type ClientOptions,
-  type ClientSink,
   type ClientTarget,
   ClientWebSocket,
   CloseEvent,
@@ -23,15 +21,9 @@ export {
   type UpgradeLimits,
   type UpgradeRequest,
 } from "./handshake.ts";
-export {
-  type Connection,
-  type HandlerOptions,
-  type Peer,
-  type ServeOptions,
-  WebSocketServer,
-} from "./server.ts";
+export { type HandlerOptions, type ServeOptions, WebSocketServer } from "./server.ts";
 export { Deadlines, decide, resolvePolicy, type ServerOptions } from "./server-policy.ts";
 export { Session, type SessionEvent, type SessionHandler, type SessionOptions } from "./session.ts";
-export { ServerWebSocket, type Transport, type WebSocketHandler } from "./socket.ts";
+export { ServerWebSocket, type WebSocketHandler } from "./socket.ts";
 export { CLOSED, CLOSING, CONNECTING, OPEN, type ReadyState, WebSocketState } from "./state.ts";
 export type { CompiledModule } from "./wasm.ts";

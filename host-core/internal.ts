@@ -6,3 +6,4 @@ export type { CoreExports } from "./exports.ts";
 export { createCore } from "./inline.ts";
 export type { Transport, TransportEvents } from "./transport.ts";
 export type { CompiledModule } from "./wasm.ts";
+export { WriteQueue } from "./write-queue.ts";

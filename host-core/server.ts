@@ -10,7 +10,8 @@ import {
   resolvePolicy,
   type ServerOptions,
 } from "./server-policy.ts";
-import { ServerWebSocket, type Transport, type WebSocketHandler } from "./socket.ts";
+import { ServerWebSocket, type WebSocketHandler } from "./socket.ts";
+import type { Transport, TransportEvents } from "./transport.ts";
 
 export interface HandlerOptions<T> extends ServerOptions {
   handler: WebSocketHandler<T>;
@@ -24,18 +25,6 @@ export interface ServeOptions<T> extends HandlerOptions<T> {
   host?: string;
   /** PEM certificate and key: serves wss://. */
   tls?: { cert: string; key: string };
-}
-
-/** A connection an adapter accepted. */
-export type Connection = Transport;
-
-/** What the adapter tells the server about a connection it accepted. */
-export interface Peer {
-  receive(chunk: Uint8Array): void;
-  /** The connection's write buffer emptied. */
-  drained(): void;
-  /** The connection is gone (closed, reset or destroyed); call once. */
-  closed(): void;
 }
 
 const empty = new Uint8Array(0);
@@ -64,7 +53,7 @@ export class WebSocketServer<T = unknown> {
   }
 
   /** A fresh connection: its request head is read off the bytes it receives. */
-  accept(connection: Connection): Peer {
+  accept(connection: Transport): TransportEvents {
     const accepted = new Accepted(this, connection);
     this.handshaking.add(accepted);
     this.deadlines.set(accepted, this.policy.handshakeTimeout);
@@ -73,11 +62,11 @@ export class WebSocketServer<T = unknown> {
 
   /** A connection whose request head was already parsed elsewhere (e.g. by an HTTP server). */
   acceptParsed(
-    connection: Connection,
+    connection: Transport,
     req: UpgradeRequest,
     rest: Uint8Array,
     cb?: (ws: ServerWebSocket<T>) => void,
-  ): Peer {
+  ): TransportEvents {
     const accepted = new Accepted(this, connection);
     this.handshaking.add(accepted);
     accepted.answer(req, rest, cb);
@@ -115,17 +104,17 @@ export class WebSocketServer<T = unknown> {
 }
 
 /** One connection, from its first byte until it is gone: the request head, then its WebSocket. */
-class Accepted<T> implements Peer, Expiring {
+class Accepted<T> implements TransportEvents, Expiring {
   private head: Uint8Array = empty;
   private ws: ServerWebSocket<T> | undefined;
   private answered = false;
 
   constructor(
     private readonly server: WebSocketServer<T>,
-    readonly connection: Connection,
+    readonly connection: Transport,
   ) {}
 
-  receive(chunk: Uint8Array): void {
+  data(chunk: Uint8Array): void {
     if (this.ws) this.ws.receive(chunk);
     else if (!this.answered) this.readHead(chunk);
   }
@@ -138,11 +127,14 @@ class Accepted<T> implements Peer, Expiring {
     else this.answer(req, head.subarray(req.end));
   }
 
-  drained(): void {
+  drain(): void {
     this.ws?.drained();
   }
 
-  closed(): void {
+  // Nothing to tell: the close that follows is what the socket and its handler hear.
+  error(): void {}
+
+  close(): void {
     if (this.ws) this.ws.closed();
     else this.server.settled(this);
   }

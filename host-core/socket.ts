@@ -4,24 +4,7 @@
 import type { WebSocketError } from "./errors.ts";
 import type { Deadlines, Expiring, Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
-
-/**
- * What an adapter provides: vectored writes and read control over one byte stream. end() and
- * destroy() must not report the connection closed from inside the call (a later tick is fine).
- */
-export interface Transport {
-  /** Writes chunks in order; false once the runtime's buffer is full. */
-  write(chunks: Uint8Array[]): boolean;
-  /** Bytes written but not yet handed to the OS. */
-  readonly bufferedAmount: number;
-  /** Half-closes after pending writes. */
-  end(): void;
-  /** The peer's address, when the runtime knows it. */
-  readonly remoteAddress?: string;
-  destroy(): void;
-  pause(): void;
-  resume(): void;
-}
+import type { Transport } from "./transport.ts";
 
 export interface WebSocketHandler<T = unknown> {
   open?(ws: ServerWebSocket<T>): void;

@@ -1,13 +1,7 @@
 // The client's Deno adapter: Deno.connect / Deno.connectTls carry host-core's ClientWebSocket.
 import "../host-core/inline.ts";
-import {
-  type ClientConnection,
-  type ClientOptions,
-  type ClientSink,
-  type ClientTarget,
-  ClientWebSocket,
-  connector,
-} from "../host-core/client.ts";
+import { type ClientOptions, type ClientTarget, ClientWebSocket, connector } from "../host-core/client.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import { DenoConnection } from "./connection.ts";
 import { Deno } from "./deno-api.ts";
 
@@ -16,12 +10,12 @@ export interface DenoClientOptions extends ClientOptions {
   caCerts?: string[];
 }
 
-function dial(target: ClientTarget, options: DenoClientOptions, sink: ClientSink): ClientConnection {
+function dial(target: ClientTarget, options: DenoClientOptions, events: TransportEvents): Transport {
   const address = { hostname: target.host, port: target.port };
   const connection = new DenoConnection(
     target.secure ? Deno.connectTls({ ...address, caCerts: options.caCerts }) : Deno.connect(address),
   );
-  connection.start({ receive: sink.data, drained: () => {}, closed: sink.closed, error: sink.error });
+  connection.start(events);
   return connection;
 }
 

@@ -1,13 +1,10 @@
-// A Deno TCP or TLS connection as host-core wants it: a read loop into a buffer of its own, and a
-// write queue, because Deno's reads and writes are promises that may take part of a buffer.
+// A Deno TCP or TLS connection as host-core's Transport, for servers and clients alike: a read loop
+// into a buffer of its own, and a write loop over host-core's WriteQueue, because Deno's reads and
+// writes are promises and a write may take part of a buffer.
 import { INPUT_CAP } from "../host-core/abi.ts";
-import type { Connection, Peer } from "../host-core/server.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
+import { WriteQueue } from "../host-core/write-queue.ts";
 import type { Conn } from "./deno-api.ts";
-
-/** Where a connection's events go: a server's Peer or a client's sink. */
-export interface Receiver extends Peer {
-  error?(err: Error): void;
-}
 
 // Each connection owns its read buffer: pending reads of many connections complete in one turn of
 // the event loop, so they cannot share the core's input region. Idle connections keep the small
@@ -15,17 +12,12 @@ export interface Receiver extends Peer {
 const MIN_READ = 256;
 // write() answers false once this much waits to be written, like a stream's highWaterMark.
 const HIGH_WATER = 64 * 1024;
-// Deno has no vectored write and each write is an async op: queued chunks are joined into writes
-// of up to JOIN_MAX bytes; a chunk of WRITE_ALONE bytes or more is written as it is.
-const JOIN_MAX = 256 * 1024;
-const WRITE_ALONE = 64 * 1024;
 
-export class DenoConnection implements Connection {
+export class DenoConnection implements Transport {
   remoteAddress: string | undefined;
   private conn: Conn | undefined;
-  private receiver!: Receiver;
-  private queue: Uint8Array[] = [];
-  private queued = 0;
+  private events!: TransportEvents;
+  private readonly queue = new WriteQueue();
   private writing = false;
   private ending = false;
   private readDone = false;
@@ -37,9 +29,9 @@ export class DenoConnection implements Connection {
 
   constructor(private readonly connecting: Promise<Conn>) {}
 
-  /** Starts reading; events go to receiver. */
-  start(receiver: Receiver): void {
-    this.receiver = receiver;
+  /** Starts reading; what happens goes to events. */
+  start(events: TransportEvents): void {
+    this.events = events;
     this.connecting.then(
       (conn) => {
         this.conn = conn;
@@ -47,10 +39,10 @@ export class DenoConnection implements Connection {
         if (this.destroyed) return conn.close();
         conn.setNoDelay?.(true);
         this.read(conn);
-        if (this.queue.length > 0 || this.ending) this.pump(conn);
+        if (this.queue.bufferedAmount > 0 || this.ending) this.pump(conn);
       },
       (err: Error) => {
-        this.receiver.error?.(err);
+        this.events.error(err);
         this.readDone = true;
         this.finish();
       },
@@ -58,17 +50,14 @@ export class DenoConnection implements Connection {
   }
 
   get bufferedAmount(): number {
-    return this.queued;
+    return this.queue.bufferedAmount;
   }
 
   write(chunks: Uint8Array[]): boolean {
     if (this.destroyed || this.ending) return false;
-    for (const c of chunks) {
-      this.queue.push(c);
-      this.queued += c.length;
-    }
+    this.queue.push(chunks);
     if (this.conn && !this.writing) this.pump(this.conn);
-    return this.queued < HIGH_WATER;
+    return this.queue.bufferedAmount < HIGH_WATER;
   }
 
   end(): void {
@@ -80,16 +69,15 @@ export class DenoConnection implements Connection {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.queue = [];
-    this.queued = 0;
+    this.queue.clear();
     this.resumeRead?.();
     try {
       this.conn?.close();
     } catch {
       // Already closed by the other side of the loop.
     }
-    // A pending read rejects and finishes; without one, finish here.
-    if (this.readDone || !this.conn) this.finish();
+    // A pending read rejects and finishes; without one, finish here, after this call as on Node.
+    if (this.readDone || !this.conn) queueMicrotask(() => this.finish());
   }
 
   pause(): void {
@@ -109,7 +97,7 @@ export class DenoConnection implements Connection {
       try {
         n = await conn.read(buffer);
       } catch (err) {
-        if (!this.destroyed) this.receiver.error?.(err as Error);
+        if (!this.destroyed) this.events.error(err as Error);
         this.destroy();
         break;
       }
@@ -117,7 +105,7 @@ export class DenoConnection implements Connection {
       if (this.paused) await new Promise<void>((resume) => (this.resumeRead = resume));
       if (this.destroyed) break;
       // Outside the try: an exception from a user's handler is theirs, uncaught as on Node and Bun.
-      this.receiver.receive(buffer.subarray(0, n));
+      this.events.data(buffer.subarray(0, n));
       if (n === buffer.length && n < INPUT_CAP) buffer = new Uint8Array(n * 2);
     }
     this.readDone = true;
@@ -128,13 +116,9 @@ export class DenoConnection implements Connection {
 
   private async pump(conn: Conn): Promise<void> {
     this.writing = true;
+    const queue = this.queue;
     try {
-      while (this.queue.length > 0) {
-        const chunk = this.nextWrite();
-        for (let off = 0; off < chunk.length; )
-          off += await conn.write(off === 0 ? chunk : chunk.subarray(off));
-        this.queued -= chunk.length;
-      }
+      for (let chunk = queue.next(); chunk; chunk = queue.next()) queue.wrote(await conn.write(chunk));
       if (this.ending && !this.destroyed) {
         await conn.closeWrite();
         this.writeDone = true;
@@ -144,22 +128,7 @@ export class DenoConnection implements Connection {
       this.destroy();
     }
     this.writing = false;
-    if (!this.destroyed && this.queue.length === 0) this.receiver.drained();
-  }
-
-  /** The next chunk to write: a large payload as it is, or small chunks joined into one. */
-  private nextWrite(): Uint8Array {
-    const q = this.queue;
-    let n = 1;
-    let size = q[0].length;
-    if (size < WRITE_ALONE)
-      while (n < q.length && q[n].length < WRITE_ALONE && size + q[n].length <= JOIN_MAX)
-        size += q[n++].length;
-    if (n === 1) return q.shift()!;
-    const out = new Uint8Array(size);
-    for (let i = 0, at = 0; i < n; at += q[i++].length) out.set(q[i], at);
-    q.splice(0, n);
-    return out;
+    if (!this.destroyed && queue.bufferedAmount === 0) this.events.drain();
   }
 
   private finish(): void {
@@ -170,6 +139,6 @@ export class DenoConnection implements Connection {
     } catch {
       // Closed already.
     }
-    this.receiver.closed();
+    this.events.close();
   }
 }

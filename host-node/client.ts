@@ -2,41 +2,21 @@
 import "../host-core/inline.ts";
 import net from "node:net";
 import tls from "node:tls";
-import {
-  type ClientConnection,
-  type ClientOptions,
-  type ClientSink,
-  type ClientTarget,
-  ClientWebSocket,
-  connector,
-} from "../host-core/client.ts";
+import { type ClientOptions, type ClientTarget, ClientWebSocket, connector } from "../host-core/client.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
+import { wire } from "./connection.ts";
 
 export interface NodeClientOptions extends ClientOptions {
   /** For wss:// — passed to tls.connect (ca, cert, key, rejectUnauthorized, servername...). */
   tls?: tls.ConnectionOptions;
 }
 
-function dial(target: ClientTarget, options: NodeClientOptions, sink: ClientSink): ClientConnection {
+function dial(target: ClientTarget, options: NodeClientOptions, events: TransportEvents): Transport {
   const { host, port } = target;
   const socket = target.secure
     ? tls.connect({ servername: net.isIP(host) ? undefined : host, ...options.tls, host, port })
     : net.connect({ host, port });
-  socket.setNoDelay(true);
-  socket.on("data", (chunk: Buffer) => sink.data(chunk));
-  socket.on("error", (err) => sink.error(err));
-  socket.on("close", () => sink.closed());
-  return {
-    write(chunks) {
-      if (socket.destroyed) return;
-      socket.cork();
-      for (const c of chunks) socket.write(c);
-      socket.uncork();
-    },
-    get bufferedAmount() {
-      return socket.writableLength;
-    },
-    destroy: () => socket.destroy(),
-  };
+  return wire(socket, () => events);
 }
 
 export class WebSocket extends ClientWebSocket<NodeClientOptions> {

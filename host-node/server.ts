@@ -7,13 +7,12 @@ import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { parseUpgrade } from "../host-core/handshake.ts";
 import {
-  type Connection,
   type ServeOptions as CoreServeOptions,
   type HandlerOptions,
-  type Peer,
   WebSocketServer,
 } from "../host-core/server.ts";
 import type { ServerWebSocket } from "../host-core/socket.ts";
+import { wire } from "./connection.ts";
 
 export type { HandlerOptions };
 
@@ -21,8 +20,6 @@ export interface ServeOptions<T> extends Omit<CoreServeOptions<T>, "tls"> {
   /** Serves wss://: options for tls.createServer, at least `cert` and `key` (PEM). */
   tls?: TlsOptions;
 }
-
-const noop = () => {};
 
 export class Server<T = unknown> extends WebSocketServer<T> {
   /**
@@ -42,37 +39,6 @@ export class Server<T = unknown> extends WebSocketServer<T> {
     const request = parsed.status === 0 ? { ...parsed, status: 400 } : parsed;
     wire(socket, (c) => this.acceptParsed(c, request, head, cb));
   }
-}
-
-/** Connects a Node stream to the server: its bytes, drain and close go to the peer. */
-function wire(socket: Duplex, accept: (connection: Connection) => Peer): void {
-  (socket as Socket).setNoDelay?.(true);
-  socket.on("error", noop);
-  const peer = accept(connection(socket));
-  socket.on("data", (chunk: Buffer) => peer.receive(chunk));
-  socket.on("drain", () => peer.drained());
-  socket.on("close", () => peer.closed());
-  // http's sockets allow half-open; a peer that ends its side gets ours ended too.
-  socket.on("end", () => socket.end());
-}
-
-function connection(s: Duplex): Connection {
-  return {
-    write(chunks) {
-      s.cork();
-      for (const c of chunks) s.write(c);
-      s.uncork();
-      return !s.writableNeedDrain;
-    },
-    get bufferedAmount() {
-      return s.writableLength;
-    },
-    end: () => s.end(),
-    destroy: () => s.destroy(),
-    pause: () => s.pause(),
-    resume: () => s.resume(),
-    remoteAddress: (s as Socket).remoteAddress,
-  };
 }
 
 /** A standalone WebSocket server on node:net (node:tls with `tls`). */

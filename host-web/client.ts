@@ -1,13 +1,7 @@
 // The client over WHATWG streams: host-core's ClientWebSocket, its bytes from a stream pair that
 // options.connect opens (default: the one useConnect() registered, e.g. cloudflare:sockets' connect).
-import {
-  type ClientConnection,
-  type ClientOptions,
-  type ClientSink,
-  type ClientTarget,
-  ClientWebSocket,
-  connector,
-} from "../host-core/client.ts";
+import { type ClientOptions, type ClientTarget, ClientWebSocket, connector } from "../host-core/client.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import { dialStreams, type OpenStreams } from "./streams.ts";
 
 export interface WebClientOptions extends ClientOptions {
@@ -25,8 +19,8 @@ export function useConnect(open: OpenStreams): void {
   defaultConnect = open;
 }
 
-function dial(target: ClientTarget, options: WebClientOptions, sink: ClientSink): ClientConnection {
-  return dialStreams((options.connect ?? defaultConnect)!, target, sink);
+function dial(target: ClientTarget, options: WebClientOptions, events: TransportEvents): Transport {
+  return dialStreams((options.connect ?? defaultConnect)!, target, events);
 }
 
 export class WebSocket extends ClientWebSocket<WebClientOptions> {
