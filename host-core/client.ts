@@ -342,7 +342,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
     this.scheduleFlush();
   }
 
-  /** Reads the Blob at the backlog's head; nothing it does can throw into the caller's promise chain. */
+  /** Reads the Blob at the backlog's head; both outcomes are handled here, so nothing rejects unseen. */
   private read(entry: Outgoing, blob: Blob): void {
     new Promise<ArrayBuffer>((resolve) => resolve(blob.arrayBuffer())).then(
       (buffer) => {
