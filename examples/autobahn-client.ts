@@ -17,6 +17,8 @@ function visit(path: string, echo: boolean): Promise<unknown> {
   return new Promise((resolve) => {
     // Cases go up to 16 MiB messages; leave headroom. Short waits keep a broken case from stalling the run.
     const ws = new WebSocket(base + path, [], { maxPayload: 64 * 1024 * 1024, closeTimeout: 2000 });
+    // Echo binary as it came, without a Blob's asynchronous read.
+    ws.binaryType = "arraybuffer";
     let first: unknown;
     ws.onmessage = (e) => {
       const data = e.data;

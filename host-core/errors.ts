@@ -57,6 +57,7 @@ const hostErrors = {
   WS_ERR_CLOSED_BEFORE_OPEN: "closed before the connection opened",
   WS_ERR_CONNECTION_LOST: "connection lost",
   WS_ERR_TRANSPORT: "transport error",
+  WS_ERR_BLOB_READ: "a Blob given to send() could not be read",
   WS_ERR_NO_CORE:
     "no core module: import a host (e.g. wasmsock/node) or wasmsock/inline, or call useModule()",
   WS_ERR_CORE_LOADED: "the core is already loaded; call useModule() before first use",

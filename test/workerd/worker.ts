@@ -47,6 +47,7 @@ async function exchange(url: string): Promise<Response> {
   const messages: unknown[] = [];
   const errors: string[] = [];
   const ws = await connect(url, { protocols: ["chat", "superchat"] });
+  ws.binaryType = "arraybuffer";
   ws.addEventListener("message", (e) => {
     const data = (e as MessageEvent).data;
     messages.push(
