@@ -4,6 +4,7 @@
 import { buildRequest, parseResponse } from "./client-handshake.ts";
 import { WebSocketError, wsError } from "./errors.ts";
 import { Session, type SessionHandler } from "./session.ts";
+import { readyStateOf, type WebSocketState } from "./state.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
 
 export interface ClientOptions {
@@ -18,6 +19,12 @@ export interface ClientOptions {
   handshakeTimeout?: number;
   /** Milliseconds to wait for the server to end TCP once the close handshake is done; default 30 000. */
   closeTimeout?: number;
+  /**
+   * Reading pauses while more than this many bytes of what the core writes on its own (pongs, the
+   * close) wait to be sent, so a server flooding pings without reading cannot grow our memory.
+   * Default 1 MiB.
+   */
+  highWaterMark?: number;
 }
 
 /** Where to connect, from the URL: `secure` for wss://. */
@@ -33,13 +40,20 @@ export type Dial<O> = (target: ClientTarget, options: O, events: TransportEvents
 
 export type BinaryType = "blob" | "arraybuffer" | "nodebuffer";
 
+/** What a CloseEvent carries (declared here: the DOM lib's type is not in Node's). */
+export interface CloseEventInit {
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+}
+
 /** The `close` event (Node 20 has no global CloseEvent). */
 export class CloseEvent extends Event {
   readonly code: number;
   readonly reason: string;
   readonly wasClean: boolean;
   constructor(type: string, init: CloseEventInit = {}) {
-    super(type, init);
+    super(type);
     this.code = init.code ?? 0;
     this.reason = init.reason ?? "";
     this.wasClean = init.wasClean ?? false;
@@ -62,6 +76,9 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 const MAX_HEAD = 16 * 1024;
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+// How long a failed connection waits for the server to close TCP after our close frame.
+const FAIL_LINGER = 250;
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 // bufferedAmount's list of sent messages is compacted once this many entries at its front have gone.
 const COMPACT_MIN = 1024;
@@ -98,7 +115,12 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   readonly url: string;
   /** The URL's origin, which every MessageEvent carries. */
   private readonly origin: string;
-  private state = CONNECTING;
+  // close() or a failure began closing before the core's state says so (a close waiting behind a
+  // Blob, a refused handshake).
+  private ending = false;
+  // Reading is paused while unsent output is over highWaterMark (a server flooding pings).
+  private throttled = false;
+  private readonly highWaterMark: number;
   private binaryTypeValue: BinaryType = "blob";
   private protocolValue = "";
   private extensionsValue = "";
@@ -137,6 +159,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       throw new DOMException("invalid or repeated subprotocol", "SyntaxError");
     checkFields(options);
     this.closeTimeout = options.closeTimeout ?? 30_000;
+    this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.session = new Session({
       role: "client",
       maxMessageSize: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
@@ -162,15 +185,22 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
         this.failure ??= err;
       },
       close: () => this.onConnectionClosed(),
-      // bufferedAmount is polled, as in the browser: nothing waits for drain.
-      drain() {},
+      // bufferedAmount is polled, as in the browser: only reading waits for drain.
+      drain: () => this.throttle(),
     });
     this.connection.write([request]);
     this.arm(options.handshakeTimeout ?? 30_000);
   }
 
+  /** The WHATWG readyState, derived from the core's state of the connection. */
   get readyState(): number {
-    return this.state;
+    const state = readyStateOf(this.session.state);
+    return this.ending && state < CLOSING ? CLOSING : state;
+  }
+
+  /** The connection's state as the core keeps it (one of WebSocketState). */
+  get state(): WebSocketState {
+    return this.session.state as WebSocketState;
   }
   get protocol(): string {
     return this.protocolValue;
@@ -184,7 +214,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
    * rule). Sends once closing has begun are not sent but still count; the count never resets.
    */
   get bufferedAmount(): number {
-    if (this.state === CLOSED) return this.dropped;
+    if (this.readyState === CLOSED) return this.dropped;
     return this.dropped + this.waiting + this.ledger.pending(this.connection.bufferedAmount);
   }
 
@@ -201,10 +231,10 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   /** Sends a string as text; an ArrayBuffer, a view's bytes or a Blob as binary, all in order. */
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
     const payload = toPayload(data);
-    if (this.state === CONNECTING) throw new DOMException("still connecting", "InvalidStateError");
+    if (this.readyState === CONNECTING) throw new DOMException("still connecting", "InvalidStateError");
     const binary = typeof data !== "string";
     const size = payload instanceof Uint8Array ? payload.length : payload.size;
-    if (this.state !== OPEN) {
+    if (this.readyState !== OPEN) {
       this.dropped += size;
       return;
     }
@@ -223,8 +253,8 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
 
   /** Not in the browser's API: sends a ping; the answer arrives as a `pong` MessageEvent. */
   ping(data: string | Uint8Array = empty): void {
-    if (this.state === CONNECTING) throw new DOMException("still connecting", "InvalidStateError");
-    if (this.state !== OPEN) return;
+    if (this.readyState === CONNECTING) throw new DOMException("still connecting", "InvalidStateError");
+    if (this.readyState !== OPEN) return;
     this.session.ping(data);
     this.scheduleFlush();
   }
@@ -242,9 +272,9 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       if (encoder.encode(reason).length > 123)
         throw new DOMException("close reason over 123 bytes", "SyntaxError");
     }
-    if (this.state === CONNECTING) this.fail(wsError("WS_ERR_CLOSED_BEFORE_OPEN"));
-    else if (this.state === OPEN) {
-      this.state = CLOSING;
+    if (this.readyState === CONNECTING) this.fail(wsError("WS_ERR_CLOSED_BEFORE_OPEN"));
+    else if (this.readyState === OPEN) {
+      this.ending = true;
       this.closing = [code ?? (reason ? 1000 : undefined), reason ?? ""];
       // Messages sent before close() go first, even those waiting for a Blob.
       if (this.backlog.length === 0) this.sendClose();
@@ -297,7 +327,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   private readonly handler: SessionHandler = {
     message: (data, isBinary) => {
       // The standard drops what arrives once close() has been called.
-      if (this.state !== OPEN) return;
+      if (this.readyState !== OPEN) return;
       const value = isBinary ? this.binary(data as Uint8Array) : data;
       this.dispatchEvent(new MessageEvent("message", { data: value, origin: this.origin }));
     },
@@ -305,12 +335,12 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
     close: (code, reason) => {
       this.closeCode = code || 1005;
       this.closeReason = reason;
-      this.state = CLOSING;
+      this.ending = true;
     },
     // Reported with the close, as the standard fires `error` right before `close`.
     error: (error) => {
       this.failure = error;
-      this.state = CLOSING;
+      this.ending = true;
     },
   };
 
@@ -379,8 +409,15 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
     const wasOpen = !this.session.closeSent && !this.session.failed;
     this.session.receive(chunk, this.handler);
     this.flush();
-    // 7.1.1: once the close is answered (or the peer failed us), the server ends TCP; bound the wait.
-    if (wasOpen && (this.session.closeReceived || this.session.failed)) this.arm(this.closeTimeout);
+    if (!wasOpen) return;
+    // 7.1.7: failing the connection, our close goes out, then TCP ends at once; the server gets a
+    // moment to read the close before we drop the connection.
+    if (this.session.failed) {
+      this.connection.end();
+      this.arm(Math.min(this.closeTimeout, FAIL_LINGER));
+    }
+    // 7.1.1: once the close is answered, the server ends TCP; bound the wait.
+    else if (this.session.closeReceived) this.arm(this.closeTimeout);
   }
 
   /** Collects the response head; returns the bytes after it (frames), empty while incomplete. */
@@ -405,7 +442,6 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
     clearTimeout(this.timer);
     this.protocolValue = res.protocol;
     this.extensionsValue = res.extensions;
-    this.state = OPEN;
     this.dispatchEvent(new Event("open"));
     return head.subarray(res.end);
   }
@@ -413,7 +449,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   /** Fails the connection (7.1.7): no closing handshake, error then close with 1006. */
   private fail(error: WebSocketError): void {
     this.failure ??= error;
-    this.state = CLOSING;
+    this.ending = true;
     this.connection.destroy();
   }
 
@@ -421,7 +457,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.fail(
-        this.state === CONNECTING
+        this.readyState === CONNECTING
           ? wsError("WS_ERR_HANDSHAKE_TIMEOUT")
           : wsError("WS_ERR_CONNECTION_LOST", "no close from the server within closeTimeout"),
       );
@@ -439,20 +475,35 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
 
   /** Everything queued goes out as one (vectored) write. */
   private flush(): void {
-    if (this.state === CLOSED) return;
+    if (this.readyState === CLOSED) return;
     const chunks = this.session.takeOutput();
     if (chunks.length === 0) return;
     this.ledger.wrote(chunks, this.connection.bufferedAmount);
     this.connection.write(chunks);
+    this.throttle();
+  }
+
+  /**
+   * Reading follows writing for what the core writes on its own: while more than highWaterMark
+   * bytes of it wait (pongs to a ping flood), the server's own TCP window holds the flood. The
+   * user's sends never pause reading: a server that stops reading while its output to us is full
+   * would then wait for us, and we for it.
+   */
+  private throttle(): void {
+    const held = this.connection.bufferedAmount;
+    const over = held - this.ledger.pending(held) > this.highWaterMark;
+    if (over === this.throttled) return;
+    this.throttled = over;
+    if (over) this.connection.pause();
+    else this.connection.resume();
   }
 
   private onConnectionClosed(): void {
-    if (this.state === CLOSED) return;
+    if (this.readyState === CLOSED) return;
     clearTimeout(this.timer);
     const clean = this.session.closeReceived && this.session.closeSent && !this.session.failed;
     this.dropped += this.waiting + this.ledger.pending(this.connection.bufferedAmount);
     this.backlog = [];
-    this.state = CLOSED;
     this.session.free();
     // The standard's order: readyState is CLOSED, then `error` if the connection failed, then `close`.
     if (!clean) this.dispatchEvent(new ErrorEvent(this.failureError()));
