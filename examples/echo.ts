@@ -12,6 +12,7 @@ const server = await serve({
   maxPayload: 0,
   maxConnections: 0,
   idleTimeout: 0,
+  backpressureLimit: 0,
   handler: {
     message: (ws, data, isBinary) => ws.send(data, { binary: isBinary }),
   },

@@ -29,9 +29,9 @@ const socket: SocketHandler<BunConnection> = {
 function dial(target: ClientTarget, options: BunClientOptions, sink: ClientSink): ClientConnection {
   const connection = new BunConnection(null);
   connection.peer = {
-    receive: (chunk) => sink.data(chunk),
-    drained() {},
-    closed: () => sink.closed(),
+    data: (chunk) => sink.data(chunk),
+    drain() {},
+    close: () => sink.closed(),
     error: (err) => sink.error(err),
   };
   Bun.connect<BunConnection>({

@@ -1,13 +1,11 @@
 // One Bun socket as host-core's Connection, for servers and clients alike. Bun's write() hands bytes
 // straight to the kernel, one syscall per call, and keeps nothing: what the kernel does not take
 // waits here, in order, until `drain`.
-import type { Connection, Peer } from "../host-core/server.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import type { BunSocket, SocketHandler } from "./bun-api.ts";
 
-/** What a connection reports to: a server's Peer, or a client's sink. */
-export interface Receiver extends Peer {
-  error?(err: Error): void;
-}
+/** What a connection reports to: a server's, or a client's sink. */
+export type Receiver = TransportEvents;
 
 // Bun has no writev, so neighbouring chunks adding up to this much are copied into one write. Fewer,
 // larger writes measured faster than copying less: echoing 16 KiB messages, 64 KiB joins left the
@@ -19,9 +17,9 @@ const GONE = 1;
 const ENDING = 2;
 const DESTROYING = 4;
 const empty = new Uint8Array(0);
-const nobody: Receiver = { receive() {}, drained() {}, closed() {} };
+const nobody: Receiver = { data() {}, drain() {}, error() {}, close() {} };
 
-export class BunConnection implements Connection {
+export class BunConnection implements Transport {
   peer: Receiver = nobody;
   private socket: BunSocket<BunConnection> | null;
   /** What the kernel has not taken: queue[head] from byte `offset`, then the rest. Null when empty. */
@@ -92,7 +90,7 @@ export class BunConnection implements Connection {
     this.flush(this.queue, this.head, this.offset);
     if (this.queue) return;
     if (this.state & ENDING) this.socket.shutdown();
-    this.peer.drained();
+    this.peer.drain();
   }
 
   closed(): void {
@@ -100,8 +98,8 @@ export class BunConnection implements Connection {
     this.state |= GONE;
     this.queue = null;
     this.queued = 0;
-    if (this.state & DESTROYING) queueMicrotask(() => this.peer.closed());
-    else this.peer.closed();
+    if (this.state & DESTROYING) queueMicrotask(() => this.peer.close());
+    else this.peer.close();
   }
 
   /** Bun.connect failed. */
@@ -167,7 +165,7 @@ function join(list: Uint8Array[], i: number, end: number, from: number, size: nu
 
 /** Handlers shared by every socket of the adapter: the socket's data is its BunConnection. */
 export const handlers: SocketHandler<BunConnection> = {
-  data: (socket, chunk) => socket.data.peer.receive(chunk),
+  data: (socket, chunk) => socket.data.peer.data(chunk),
   drain: (socket) => socket.data.drained(),
   close: (socket, err) => {
     if (err) socket.data.peer.error?.(err);

@@ -13,10 +13,14 @@ export {
   opened,
 } from "./client.ts";
 export { Core, getCore, useModule } from "./core.ts";
+export { Deadlines, type Expiring } from "./deadlines.ts";
 export { WebSocketError } from "./errors.ts";
 export {
+  type AcceptOptions,
   acceptResponse,
   computeAccept,
+  type HeaderFields,
+  httpResponse,
   parseUpgrade,
   rejectResponse,
   type UpgradeLimits,
@@ -24,12 +28,23 @@ export {
 } from "./handshake.ts";
 export { createCore } from "./inline.ts";
 export {
-  type Connection,
   type HandlerOptions,
-  type Peer,
   type ServeOptions,
+  type ServerCore,
+  serverInternals,
+  type TransportInfo,
   WebSocketServer,
 } from "./server.ts";
-export { Deadlines, decide, resolvePolicy, type ServerOptions } from "./server-policy.ts";
+export { decide, type Policy, resolvePolicy, type ServerOptions } from "./server-policy.ts";
 export { Session, type SessionEvent, type SessionHandler, type SessionOptions } from "./session.ts";
-export { ServerWebSocket, type Transport, type WebSocketHandler } from "./socket.ts";
+export {
+  CLOSED,
+  CLOSING,
+  CONNECTING,
+  OPEN,
+  type Payload,
+  ServerWebSocket,
+  type WebSocketHandler,
+} from "./socket.ts";
+export type { Transport, TransportEvents } from "./transport.ts";
+export type { UpgradeAccept, UpgradeInfo, UpgradeResult } from "./upgrade.ts";

@@ -21,7 +21,7 @@ function dial(target: ClientTarget, options: DenoClientOptions, sink: ClientSink
   const connection = new DenoConnection(
     target.secure ? Deno.connectTls({ ...address, caCerts: options.caCerts }) : Deno.connect(address),
   );
-  connection.start({ receive: sink.data, drained: () => {}, closed: sink.closed, error: sink.error });
+  connection.start({ data: sink.data, drain: () => {}, close: sink.closed, error: sink.error });
   return connection;
 }
 

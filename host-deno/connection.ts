@@ -1,13 +1,11 @@
 // A Deno TCP or TLS connection as host-core wants it: a read loop into a buffer of its own, and a
 // write queue, because Deno's reads and writes are promises that may take part of a buffer.
 import { INPUT_CAP } from "../host-core/abi.ts";
-import type { Connection, Peer } from "../host-core/server.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import type { Conn } from "./deno-api.ts";
 
-/** Where a connection's events go: a server's Peer or a client's sink. */
-export interface Receiver extends Peer {
-  error?(err: Error): void;
-}
+/** Where a connection's events go: a server's or a client's. */
+export type Receiver = TransportEvents;
 
 // Each connection owns its read buffer: pending reads of many connections complete in one turn of
 // the event loop, so they cannot share the core's input region. Idle connections keep the small
@@ -20,7 +18,7 @@ const HIGH_WATER = 64 * 1024;
 const JOIN_MAX = 256 * 1024;
 const WRITE_ALONE = 64 * 1024;
 
-export class DenoConnection implements Connection {
+export class DenoConnection implements Transport {
   remoteAddress: string | undefined;
   private conn: Conn | undefined;
   private receiver!: Receiver;
@@ -117,7 +115,7 @@ export class DenoConnection implements Connection {
       if (this.paused) await new Promise<void>((resume) => (this.resumeRead = resume));
       if (this.destroyed) break;
       // Outside the try: an exception from a user's handler is theirs, uncaught as on Node and Bun.
-      this.receiver.receive(buffer.subarray(0, n));
+      this.receiver.data(buffer.subarray(0, n));
       if (n === buffer.length && n < INPUT_CAP) buffer = new Uint8Array(n * 2);
     }
     this.readDone = true;
@@ -144,7 +142,7 @@ export class DenoConnection implements Connection {
       this.destroy();
     }
     this.writing = false;
-    if (!this.destroyed && this.queue.length === 0) this.receiver.drained();
+    if (!this.destroyed && this.queue.length === 0) this.receiver.drain();
   }
 
   /** The next chunk to write: a large payload as it is, or small chunks joined into one. */
@@ -170,6 +168,6 @@ export class DenoConnection implements Connection {
     } catch {
       // Closed already.
     }
-    this.receiver.closed();
+    this.receiver.close();
   }
 }

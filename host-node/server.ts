@@ -7,13 +7,13 @@ import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { parseUpgrade } from "../host-core/handshake.ts";
 import {
-  type Connection,
   type ServeOptions as CoreServeOptions,
   type HandlerOptions,
-  type Peer,
+  serverInternals,
   WebSocketServer,
 } from "../host-core/server.ts";
 import type { ServerWebSocket } from "../host-core/socket.ts";
+import type { Transport, TransportEvents } from "../host-core/transport.ts";
 
 export type { HandlerOptions };
 
@@ -38,25 +38,27 @@ export class Server<T = unknown> extends WebSocketServer<T> {
     let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
     for (let i = 0; i < req.rawHeaders.length; i += 2)
       text += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
-    const parsed = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), this.policy);
+    const core = serverInternals(this);
+    const parsed = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), core.policy);
     const request = parsed.status === 0 ? { ...parsed, status: 400 } : parsed;
-    wire(socket, (c) => this.acceptParsed(c, request, head, cb));
+    const secure = (socket as { encrypted?: boolean }).encrypted === true;
+    wire(socket, (c) => core.acceptParsed(c, request, head, cb, { secure }));
   }
 }
 
 /** Connects a Node stream to the server: its bytes, drain and close go to the peer. */
-function wire(socket: Duplex, accept: (connection: Connection) => Peer): void {
+function wire(socket: Duplex, accept: (connection: Transport) => TransportEvents): void {
   (socket as Socket).setNoDelay?.(true);
   socket.on("error", noop);
   const peer = accept(connection(socket));
-  socket.on("data", (chunk: Buffer) => peer.receive(chunk));
-  socket.on("drain", () => peer.drained());
-  socket.on("close", () => peer.closed());
+  socket.on("data", (chunk: Buffer) => peer.data(chunk));
+  socket.on("drain", () => peer.drain());
+  socket.on("close", () => peer.close());
   // http's sockets allow half-open; a peer that ends its side gets ours ended too.
   socket.on("end", () => socket.end());
 }
 
-function connection(s: Duplex): Connection {
+function connection(s: Duplex): Transport {
   return {
     write(chunks) {
       s.cork();
@@ -78,17 +80,19 @@ function connection(s: Duplex): Connection {
 /** A standalone WebSocket server on node:net (node:tls with `tls`). */
 export function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>> {
   const server = new Server<T>(options);
-  const onConnection = (socket: Socket) => wire(socket, (c) => server.accept(c));
+  const core = serverInternals(server);
+  const secure = options.tls !== undefined;
+  const onConnection = (socket: Socket) => wire(socket, (c) => core.accept(c, { secure }));
   const tcp = options.tls
     ? createTlsServer({ noDelay: true, ...options.tls }, onConnection)
     : createServer({ noDelay: true }, onConnection);
-  server.setListener(() => new Promise((resolve) => tcp.close(() => resolve())));
+  core.setListener(() => new Promise((resolve) => tcp.close(() => resolve())));
   return new Promise((resolve, reject) => {
     tcp.once("error", reject);
     tcp.listen(options.port ?? 0, options.host, () => {
       tcp.off("error", reject);
       const address = tcp.address();
-      server.port = typeof address === "object" && address ? address.port : 0;
+      core.port = typeof address === "object" && address ? address.port : 0;
       resolve(server);
     });
   });
@@ -100,7 +104,7 @@ export function attach<T = unknown>(httpServer: HttpServer, options: HandlerOpti
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     server.handleUpgrade(req, socket, head);
   httpServer.on("upgrade", onUpgrade);
-  server.setListener(async () => {
+  serverInternals(server).setListener(async () => {
     httpServer.off("upgrade", onUpgrade);
   });
   return server;

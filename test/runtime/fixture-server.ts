@@ -28,7 +28,7 @@ const options: Record<string, Omit<ServeOptions, "handler">> = {
     idleTimeout: 400,
     closeTimeout: 300,
   },
-  backpressure: { highWaterMark: 64 * 1024 },
+  backpressure: { highWaterMark: 64 * 1024, backpressureLimit: 0 },
   shutdown: {},
 };
 
