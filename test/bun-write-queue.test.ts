@@ -41,7 +41,7 @@ it("writes every byte once, in order, across partial writes and drains", () => {
   for (let round = 0; round < 200; round++) {
     const socket = new StingySocket();
     const connection = new BunConnection(socket as unknown as BunSocket<BunConnection>);
-    connection.peer = { receive() {}, drained() {}, closed() {} };
+    connection.peer = { data() {}, drain() {}, error() {}, close() {} };
     const expected: Uint8Array[] = [];
     let next = 0;
     for (let step = 0; step < 40; step++) {
@@ -74,7 +74,7 @@ it("writes every byte once, in order, across partial writes and drains", () => {
 it("keeps order when a long queue of small chunks is joined and compacted", () => {
   const socket = new StingySocket();
   const connection = new BunConnection(socket as unknown as BunSocket<BunConnection>);
-  connection.peer = { receive() {}, drained() {}, closed() {} };
+  connection.peer = { data() {}, drain() {}, error() {}, close() {} };
   const chunks = Array.from({ length: 1000 }, (_, i) => new Uint8Array(10).fill(i & 255));
   for (let i = 0; i < chunks.length; i += 100) connection.write(chunks.slice(i, i + 100));
   // 10,000 bytes at 25 a drain: a queue that lost its place would never empty.
@@ -102,7 +102,7 @@ it("reports a destroyed connection closed after destroy() returns, once", async 
   let closed = 0;
   const socket = { terminate: () => connection.closed() } as unknown as BunSocket<BunConnection>;
   const connection = new BunConnection(socket);
-  connection.peer = { receive() {}, drained() {}, closed: () => closed++ };
+  connection.peer = { data() {}, drain() {}, error() {}, close: () => closed++ };
   connection.destroy();
   expect(closed).toBe(0);
   await Promise.resolve();

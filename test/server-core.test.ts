@@ -251,7 +251,7 @@ describe("payloads", () => {
       socket!.cork(() => socket!.send(p));
       sent.push(t.frames(t.writes.length - 1)[0].payload);
     }
-    const u16 = new Uint8Array(payloads[0].buffer as ArrayBuffer);
+    const u16 = new Uint8Array((payloads[0] as Uint16Array).buffer);
     expect(sent.map((b) => [...b])).toEqual([
       [...u16],
       [2, 3, 4],
@@ -493,7 +493,7 @@ describe("the upgrade hook", () => {
   it("builds a Request only for handlers with upgrade or reject", () => {
     const Native = globalThis.Request;
     let built = 0;
-    vi.spyOn(globalThis, "Request").mockImplementation(function (this: unknown, ...args) {
+    vi.spyOn(globalThis, "Request").mockImplementation(function (this: unknown, ...args: unknown[]) {
       built++;
       return new Native(...(args as ConstructorParameters<typeof Request>));
     } as unknown as typeof Request);
