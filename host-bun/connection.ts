@@ -1,4 +1,4 @@
-// One Bun socket as host-core's Connection, for servers and clients alike. Bun's write() hands bytes
+// One Bun socket as host-core's Transport, for servers and clients alike. Bun's write() hands bytes
 // straight to the kernel, one syscall per call, and keeps nothing: what the kernel does not take
 // waits here, in order, until `drain`.
 import type { Transport, TransportEvents } from "../host-core/transport.ts";
