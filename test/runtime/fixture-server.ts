@@ -179,4 +179,7 @@ for (const [name, o] of Object.entries(options)) {
   servers[name] = await serve({ host: "127.0.0.1", port: 0, ...o, handler: handler(name) });
   ports[name] = servers[name].port;
 }
-log({ ready: true, ports });
+// What this runtime's host exports, for the suite to compare across runtimes.
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const exported = Object.keys(await import(`../../host-${runtime}/index.js`)).sort();
+log({ ready: true, ports, exported });

@@ -590,6 +590,17 @@ export function runtimeSuite(runtime: string, command: string[]): void {
       });
     });
 
+    describe("exports", () => {
+      it("exports the names every host shares", async () => {
+        const { exported } = await fixture.event({ ready: true });
+        const shared = ["CLOSED", "CLOSING", "CONNECTING", "CloseEvent", "ErrorEvent", "OPEN", "Server"];
+        shared.push("ServerWebSocket", "WebSocket", "WebSocketError", "acceptResponse", "computeAccept");
+        shared.push("connect", "host", "parseUpgrade", "rejectResponse", "serve");
+        const nodeOnly = runtime === "node" ? ["attach", "createUpgradeHandler"] : [];
+        expect(exported).toEqual([...shared, ...nodeOnly].sort());
+      });
+    });
+
     describe("shutdown", () => {
       it("server.close() sends 1001 to every client, drops handshakes, resolves and frees the port", async () => {
         const paths = [tag(), tag(), tag()];
