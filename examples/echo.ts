@@ -13,6 +13,7 @@ const server = await serve({
   maxPayload: 1024 * 1024 * 1024,
   maxConnections: 0,
   idleTimeout: 0,
+  backpressureLimit: 0,
   handler: {
     message: (ws, data, isBinary) => ws.send(data, { binary: isBinary }),
   },

@@ -31,6 +31,8 @@ export interface UpgradeRequest {
   error?: WebSocketError;
   /** Bytes of the head; what follows are the first frame bytes. */
   end: number;
+  /** The request line's method ("" while the head is incomplete). */
+  method: string;
   path: string;
   host: string;
   origin: string;
@@ -41,9 +43,15 @@ export interface UpgradeRequest {
   key: string;
   /** Sec-WebSocket-Accept for key (only when status is 101). */
   accept: string;
-  /** Lower-cased names; repeated fields joined with ", " (RFC 7230 3.2.2). */
+  /**
+   * Lower-cased names; repeated fields joined with ", " (RFC 7230 3.2.2). No prototype, so a field
+   * named `__proto__` or `constructor` is a field like any other.
+   */
   headers: Record<string, string>;
 }
+
+/** Response header fields: a record, or name-value pairs (an array of pairs, a `Headers`). */
+export type HeaderFields = Record<string, string> | Iterable<readonly [string, string]>;
 
 export const DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
 
@@ -87,7 +95,7 @@ export function parseUpgrade(
   } else if (status !== 0 && status !== 101) {
     error = WebSocketError.fromCore(u32[(hs + HS_ERROR) >>> 2]);
   }
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null);
   const count = status === 0 ? 0 : u32[(hs + HS_HEADER_COUNT) >>> 2];
   for (let i = 0, e = (hs + HS_HEADERS) >>> 2; i < count; i++, e += abi.HS_HEADER_SIZE / 4) {
     const name = text(core, u32[e], u32[e + 1]).toLowerCase();
@@ -98,6 +106,8 @@ export function parseUpgrade(
     status,
     error,
     end: status === 0 ? 0 : u32[(hs + HS_END) >>> 2],
+    // 4.2.1 item 1: the core answers 405 to anything but GET.
+    method: status === 101 ? "GET" : status === 0 ? "" : method(bytes),
     path: field(HS_PATH),
     host: field(HS_HOST),
     origin: field(HS_ORIGIN),
@@ -123,33 +133,73 @@ export interface AcceptOptions {
   accept: string;
   /** The chosen subprotocol; it must be one the client offered. */
   protocol?: string;
-  headers?: Record<string, string>;
+  headers?: HeaderFields;
 }
 
 /** 4.2.2 item 5: the 101 response. */
 export function acceptResponse(options: AcceptOptions): Uint8Array {
   let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${options.accept}\r\n`;
-  if (options.protocol) head += headerLine("Sec-WebSocket-Protocol", options.protocol);
-  for (const [name, value] of Object.entries(options.headers ?? {})) head += headerLine(name, value);
+  if (options.protocol) head += headerLines([["Sec-WebSocket-Protocol", options.protocol]]);
+  if (options.headers) head += headerLines(options.headers);
   return encoder.encode(`${head}\r\n`);
 }
 
 /** A short plain-text refusal that closes the connection (4.2.2: 426 names the version we speak). */
 export function rejectResponse(status: number, message = reasons[status] ?? "Error"): Uint8Array {
-  let head = `HTTP/1.1 ${status} ${reasons[status] ?? "Error"}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n`;
-  if (status === 426) head += "Sec-WebSocket-Version: 13\r\nUpgrade: websocket\r\n";
-  if (status === 405) head += "Allow: GET\r\n";
-  const body = encoder.encode(message);
-  const out = encoder.encode(`${head}Content-Length: ${body.length}\r\n\r\n`);
-  const all = new Uint8Array(out.length + body.length);
-  all.set(out);
-  all.set(body, out.length);
+  const headers: [string, string][] = [["Content-Type", "text/plain; charset=utf-8"]];
+  if (status === 426) headers.push(["Sec-WebSocket-Version", "13"], ["Upgrade", "websocket"]);
+  if (status === 405) headers.push(["Allow", "GET"]);
+  return httpResponse(status, "", headers, encoder.encode(message));
+}
+
+// Framing is ours to write: the refusal is the last message on the connection.
+const FRAMING = new Set(["connection", "content-length", "transfer-encoding", "keep-alive"]);
+
+/**
+ * A whole HTTP/1.1 response that ends the connection: `Content-Length` and `Connection: close`
+ * replace any framing fields in headers. Throws WS_ERR_HANDSHAKE_FIELD for a field that is not one.
+ */
+export function httpResponse(
+  status: number,
+  statusText: string,
+  headers: HeaderFields,
+  body: Uint8Array,
+): Uint8Array {
+  const kept = pairs(headers).filter(([name]) => !FRAMING.has(name.toLowerCase()));
+  const head = encoder.encode(
+    `HTTP/1.1 ${status} ${statusText || (reasons[status] ?? "")}\r\nConnection: close\r\n` +
+      `${headerLines(kept)}Content-Length: ${body.length}\r\n\r\n`,
+  );
+  const all = new Uint8Array(head.length + body.length);
+  all.set(head);
+  all.set(body, head.length);
   return all;
 }
 
-function headerLine(name: string, value: string): string {
-  if (/[\r\n\0]/.test(name + value)) throw WebSocketError.fromCore(abi.ERR_HS_FIELD, 0, name);
-  return `${name}: ${value}\r\n`;
+function pairs(headers: HeaderFields): (readonly [string, string])[] {
+  return Symbol.iterator in headers
+    ? [...(headers as Iterable<readonly [string, string]>)]
+    : Object.entries(headers);
+}
+
+// RFC 7230 3.2: a field name is a token; a value holds no CR, LF or NUL.
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+
+function headerLines(headers: HeaderFields): string {
+  let lines = "";
+  for (const [name, value] of pairs(headers)) {
+    if (!FIELD_NAME.test(name) || BAD_VALUE.test(value))
+      throw WebSocketError.fromCore(abi.ERR_HS_FIELD, 0, name);
+    lines += `${name}: ${value}\r\n`;
+  }
+  return lines;
+}
+
+// RFC 7230 3.1.1: the method is the token before the request line's first space.
+function method(bytes: Uint8Array): string {
+  const end = bytes.subarray(0, 32).indexOf(0x20);
+  return end > 0 ? String.fromCharCode.apply(null, bytes.subarray(0, end) as unknown as number[]) : "";
 }
 
 // Short fields are built in JS: cheaper than a decoder call, which is an op in Deno.

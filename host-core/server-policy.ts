@@ -1,7 +1,7 @@
 // Server options and the checks a request must pass beyond RFC 6455 4.2.1: which paths and
 // origins are served, how many connections, which subprotocol. Defaults protect the process.
 import * as abi from "./abi.ts";
-import { WebSocketError } from "./errors.ts";
+import { type HostErrorCode, WebSocketError, wsError } from "./errors.ts";
 import { DEFAULT_MAX_HEADER_BYTES, type UpgradeRequest } from "./handshake.ts";
 
 export interface ServerOptions {
@@ -9,7 +9,11 @@ export interface ServerOptions {
   maxPayload?: number;
   /** Open connections allowed; a handshake beyond it gets 503. 0 = unlimited. Default 10000. */
   maxConnections?: number;
-  /** Milliseconds for a client to send its request head; then TCP is destroyed. Default 10 s. */
+  /**
+   * Milliseconds from accepting a connection until its handshake is answered: past it a request
+   * head still incomplete is dropped (TCP destroyed), an upgrade hook still running gets 503.
+   * Default 10 s.
+   */
   handshakeTimeout?: number;
   /**
    * Milliseconds of silence after which a connection is closed (1001). Halfway through a ping is
@@ -33,6 +37,16 @@ export interface ServerOptions {
   textAs?: "string" | "bytes";
   /** send() returns false once this many bytes are buffered. Default 1 MiB. */
   highWaterMark?: number;
+  /**
+   * Buffered bytes a send() may not take a connection past: such a message is not queued. Default
+   * 16 MiB; 0 = unlimited.
+   */
+  backpressureLimit?: number;
+  /**
+   * At backpressureLimit, close the connection with 1008 after what is queued (default), or drop
+   * the message (send() returns false and ws.dropped counts it).
+   */
+  closeOnBackpressureLimit?: boolean;
 }
 
 export interface Policy {
@@ -44,6 +58,8 @@ export interface Policy {
   maxHeaderBytes: number;
   textAs: "string" | "bytes";
   highWaterMark: number;
+  backpressureLimit: number;
+  closeOnBackpressureLimit: boolean;
   paths: RegExp[] | null;
   origins: RegExp[] | null;
   protocols: ServerOptions["protocols"];
@@ -59,6 +75,9 @@ export function resolvePolicy(o: ServerOptions = {}): Policy {
     maxHeaderBytes: o.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
     textAs: o.textAs ?? "string",
     highWaterMark: o.highWaterMark ?? 1024 * 1024,
+    backpressureLimit:
+      o.backpressureLimit === 0 ? Number.POSITIVE_INFINITY : (o.backpressureLimit ?? 16 << 20),
+    closeOnBackpressureLimit: o.closeOnBackpressureLimit ?? true,
     paths: o.path === undefined ? null : (Array.isArray(o.path) ? o.path : [o.path]).map(pattern),
     origins: o.origins ? o.origins.map((s) => pattern(s.toLowerCase())) : null,
     protocols: o.protocols,
@@ -73,15 +92,15 @@ export type Decision =
 export function decide(req: UpgradeRequest, policy: Policy, connections: number): Decision {
   // A path we do not serve is 404 even for plain HTTP, so a crawler learns nothing more.
   if (policy.paths && req.path && !matches(policy.paths, req.path.split("?")[0]))
-    return refuse(404, "WS_ERR_HANDSHAKE_PATH", "path not served");
+    return refuse(404, "WS_ERR_HANDSHAKE_PATH");
   if (req.status !== 101) {
     const error = req.error ?? WebSocketError.fromCore(abi.ERR_HS_MALFORMED);
     return { status: req.status, error, message: error.message };
   }
   if (policy.origins && req.origin && !matches(policy.origins, req.origin.toLowerCase()))
-    return refuse(403, "WS_ERR_HANDSHAKE_ORIGIN", "origin not allowed");
+    return refuse(403, "WS_ERR_HANDSHAKE_ORIGIN");
   if (policy.maxConnections > 0 && connections >= policy.maxConnections)
-    return refuse(503, "WS_ERR_HANDSHAKE_CAPACITY", "too many connections");
+    return refuse(503, "WS_ERR_HANDSHAKE_CAPACITY");
   return { status: 101, protocol: chooseProtocol(policy.protocols, req.protocols) };
 }
 
@@ -95,8 +114,9 @@ function chooseProtocol(choice: ServerOptions["protocols"], offered: string[]): 
   return offered.find((p) => choice.includes(p));
 }
 
-function refuse(status: number, code: string, message: string): Decision {
-  return { status, error: new WebSocketError(code, message), message };
+function refuse(status: number, code: HostErrorCode): Decision {
+  const error = wsError(code);
+  return { status, error, message: error.message };
 }
 
 function pattern(glob: string): RegExp {
@@ -109,55 +129,4 @@ function pattern(glob: string): RegExp {
 
 function matches(patterns: RegExp[], value: string): boolean {
   return patterns.some((p) => p.test(value));
-}
-
-/** Something with a deadline; expire() runs once when it passes. */
-export interface Expiring {
-  expire(): void;
-}
-
-/**
- * Every deadline of a server (handshake, idle, close) in one Map swept by one interval, so an idle
- * connection costs a map entry, not a timer. Deadlines are coarse: they fire within one tick late.
- */
-export class Deadlines {
-  private readonly items = new Map<Expiring, number>();
-  private timer: ReturnType<typeof setInterval> | undefined;
-
-  constructor(private readonly tick: number) {}
-
-  /** A tick of a quarter of the shortest timeout, between 10 ms and 1 s. */
-  static forPolicy(p: Policy): Deadlines {
-    const shortest = Math.min(
-      ...[p.handshakeTimeout, p.idleTimeout / 2, p.closeTimeout].filter((t) => t > 0),
-      4000,
-    );
-    return new Deadlines(Math.max(10, Math.min(1000, shortest / 4)));
-  }
-
-  set(item: Expiring, ms: number): void {
-    this.items.set(item, Date.now() + ms);
-    if (!this.timer) {
-      this.timer = setInterval(() => this.sweep(), this.tick);
-      // A pending deadline alone must not keep the process alive.
-      (this.timer as { unref?: () => void }).unref?.();
-    }
-  }
-
-  delete(item: Expiring): void {
-    this.items.delete(item);
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [item, at] of this.items) {
-      if (at > now) continue;
-      this.items.delete(item);
-      item.expire();
-    }
-    if (this.items.size === 0) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
-  }
 }

@@ -1,17 +1,22 @@
 // The server, runtime-neutral: reads a request head off each accepted connection, answers it by
-// policy, and runs the WebSocket over the same connection. Adapters only accept connections and
-// move bytes: every runtime gets the same limits, statuses and shutdown.
+// policy and the handler's upgrade hook, and runs the WebSocket over the same connection. Adapters
+// only accept connections and move bytes: every runtime gets the same limits, statuses and shutdown.
+import * as abi from "./abi.ts";
+import { Deadlines, type Expiring } from "./deadlines.ts";
+import { WebSocketError, wsError } from "./errors.ts";
 import { acceptResponse, parseUpgrade, rejectResponse, type UpgradeRequest } from "./handshake.ts";
-import {
-  Deadlines,
-  decide,
-  type Expiring,
-  type Policy,
-  resolvePolicy,
-  type ServerOptions,
-} from "./server-policy.ts";
-import { ServerWebSocket, type WebSocketHandler } from "./socket.ts";
+import { decide, type Policy, resolvePolicy, type ServerOptions } from "./server-policy.ts";
+import { logError, type ServerWebSocket, SocketDriver, type WebSocketHandler } from "./socket.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
+import {
+  type Acceptance,
+  acceptance,
+  discard,
+  isResponse,
+  refusalOf,
+  toRequest,
+  type UpgradeInfo,
+} from "./upgrade.ts";
 
 export interface HandlerOptions<T> extends ServerOptions {
   handler: WebSocketHandler<T>;
@@ -27,20 +32,64 @@ export interface ServeOptions<T> extends HandlerOptions<T> {
   tls?: { cert: string; key: string };
 }
 
-const empty = new Uint8Array(0);
+/** What an adapter knows of a connection it accepted. */
+export interface TransportInfo {
+  /** TLS: the upgrade hook's Request has an https:// URL. */
+  secure?: boolean;
+}
 
+let internals: (server: WebSocketServer<unknown>) => ServerCore<unknown>;
+
+/** A WebSocket server: what its user calls. Adapters reach the rest through serverInternals(). */
 export class WebSocketServer<T = unknown> {
-  /** Open connections. */
-  readonly clients = new Set<ServerWebSocket<T>>();
+  readonly #core: ServerCore<T>;
+
+  constructor(options: HandlerOptions<T>) {
+    this.#core = new ServerCore(options);
+  }
+
+  static {
+    internals = (server) => server.#core;
+  }
+
   /** The listening port, for servers with a listener of their own. */
+  get port(): number {
+    return this.#core.port;
+  }
+
+  /** Open connections. */
+  get clients(): ReadonlySet<ServerWebSocket<T>> {
+    return this.#core.clients;
+  }
+
+  /**
+   * Stops accepting, drops handshakes in progress and sends 1001 to every peer; resolves once every
+   * connection is gone. Every call returns the same promise.
+   */
+  close(): Promise<void> {
+    return this.#core.close();
+  }
+}
+
+/** For adapters: the server's driving half. Not part of the public API. */
+export function serverInternals<T>(server: WebSocketServer<T>): ServerCore<T> {
+  return internals(server as WebSocketServer<unknown>) as unknown as ServerCore<T>;
+}
+
+/** What adapters drive: accepting connections, the listener, the port. */
+export class ServerCore<T> {
   port = 0;
   readonly policy: Policy;
   readonly deadlines: Deadlines;
   readonly handler: WebSocketHandler<T>;
+  readonly clients = new Set<ServerWebSocket<T>>();
+  /** Handshakes whose upgrade hook runs: they count toward maxConnections. */
+  upgrading = 0;
   private readonly handshaking = new Set<Accepted<T>>();
   private stopListening: () => Promise<void> = async () => {};
   private allClosed: (() => void) | undefined;
-  /** @internal One function for every socket, not a closure each. */
+  private closing: Promise<void> | undefined;
+  /** One function for every socket, not a closure each. */
   readonly gone = (ws: ServerWebSocket<T>): void => {
     this.clients.delete(ws);
     if (this.clients.size === 0) this.allClosed?.();
@@ -53,8 +102,8 @@ export class WebSocketServer<T = unknown> {
   }
 
   /** A fresh connection: its request head is read off the bytes it receives. */
-  accept(connection: Transport): TransportEvents {
-    const accepted = new Accepted(this, connection);
+  accept(transport: Transport, info: TransportInfo = {}): TransportEvents {
+    const accepted = new Accepted(this, transport, info.secure === true);
     this.handshaking.add(accepted);
     this.deadlines.set(accepted, this.policy.handshakeTimeout);
     return accepted;
@@ -62,21 +111,41 @@ export class WebSocketServer<T = unknown> {
 
   /** A connection whose request head was already parsed elsewhere (e.g. by an HTTP server). */
   acceptParsed(
-    connection: Transport,
+    transport: Transport,
     req: UpgradeRequest,
     rest: Uint8Array,
     cb?: (ws: ServerWebSocket<T>) => void,
+    info?: TransportInfo,
   ): TransportEvents {
-    const accepted = new Accepted(this, connection);
-    this.handshaking.add(accepted);
+    const accepted = this.accept(transport, info) as Accepted<T>;
     accepted.answer(req, rest, cb);
     return accepted;
   }
 
-  /** Sends 1001 to every peer and stops accepting; resolves once every connection is gone. */
-  async close(): Promise<void> {
+  /** How to stop the adapter's listener when close() is called. */
+  setListener(stop: () => Promise<void>): void {
+    this.stopListening = stop;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /** The handshake is over: refused and gone, or its WebSocket open. */
+  settled(accepted: Accepted<T>): void {
+    this.handshaking.delete(accepted);
+    this.deadlines.delete(accepted);
+  }
+
+  opened(accepted: Accepted<T>, ws: ServerWebSocket<T>): void {
+    this.settled(accepted);
+    this.clients.add(ws);
+  }
+
+  private async shutdown(): Promise<void> {
     const stopped = this.stopListening();
-    for (const p of this.handshaking) p.connection.destroy();
+    for (const accepted of this.handshaking) accepted.drop();
     const done = new Promise<void>((resolve) => {
       this.allClosed = resolve;
     });
@@ -84,39 +153,85 @@ export class WebSocketServer<T = unknown> {
     if (this.clients.size > 0) await done;
     await stopped;
   }
-
-  /** For adapters: how to stop their listener when close() is called. */
-  setListener(stop: () => Promise<void>): void {
-    this.stopListening = stop;
-  }
-
-  /** @internal */
-  settled(accepted: Accepted<T>): void {
-    this.handshaking.delete(accepted);
-    this.deadlines.delete(accepted);
-  }
-
-  /** @internal */
-  opened(accepted: Accepted<T>, ws: ServerWebSocket<T>): void {
-    this.settled(accepted);
-    this.clients.add(ws);
-  }
 }
+
+// Where a connection is in its handshake.
+const READING = 0;
+const UPGRADING = 1;
+const ANSWERED = 2;
+const OPEN = 3;
+const GONE = 4;
+
+const empty = new Uint8Array(0);
 
 /** One connection, from its first byte until it is gone: the request head, then its WebSocket. */
 class Accepted<T> implements TransportEvents, Expiring {
+  private phase = READING;
+  /** The head read so far; while the hook runs, the bytes that followed it. */
   private head: Uint8Array = empty;
-  private ws: ServerWebSocket<T> | undefined;
-  private answered = false;
+  private socket: SocketDriver<T> | undefined;
+  /** The hook's Request, for reject() if the hook runs out of time. */
+  private request: Request | undefined;
+  /** Reading stopped while the hook runs (bytes came before our 101). */
+  private held = false;
 
   constructor(
-    private readonly server: WebSocketServer<T>,
-    readonly connection: Transport,
+    private readonly server: ServerCore<T>,
+    readonly transport: Transport,
+    private readonly secure: boolean,
   ) {}
 
   data(chunk: Uint8Array): void {
-    if (this.ws) this.ws.receive(chunk);
-    else if (!this.answered) this.readHead(chunk);
+    if (this.socket) this.socket.receive(chunk);
+    else if (this.phase === READING) this.readHead(chunk);
+    else if (this.phase === UPGRADING) this.early(chunk);
+  }
+
+  drain(): void {
+    this.socket?.drained();
+  }
+
+  /** `close` follows: the WebSocket sees 1006. */
+  error(): void {}
+
+  close(): void {
+    if (this.socket) {
+      this.socket.closed();
+    } else {
+      this.leave(GONE);
+      this.server.settled(this);
+    }
+  }
+
+  /** handshakeTimeout passed, or closeTimeout after a refusal. */
+  expire(): void {
+    if (this.phase === UPGRADING) {
+      this.refuse(rejectResponse(503), wsError("WS_ERR_HANDSHAKE_TIMEOUT"), this.request);
+      return;
+    }
+    if (this.phase === READING) this.rejected(undefined, wsError("WS_ERR_HANDSHAKE_TIMEOUT"));
+    this.transport.destroy();
+  }
+
+  /** server.close(): a handshake in progress is dropped. */
+  drop(): void {
+    this.leave(GONE);
+    this.transport.destroy();
+  }
+
+  answer(req: UpgradeRequest, rest: Uint8Array, cb?: (ws: ServerWebSocket<T>) => void): void {
+    this.head = empty;
+    const { server } = this;
+    const d = decide(req, server.policy, server.clients.size + server.upgrading);
+    if (!("protocol" in d)) {
+      const request = server.handler.reject ? toRequest(req, this.secure) : undefined;
+      this.refuse(rejectResponse(d.status, d.message), d.error, request);
+    } else if (server.handler.upgrade) {
+      this.upgrade(req, d.protocol, rest, cb);
+    } else {
+      const response = acceptResponse({ accept: req.accept, protocol: d.protocol });
+      this.open(req.path, response, d.protocol, rest, cb);
+    }
   }
 
   private readHead(chunk: Uint8Array): void {
@@ -127,49 +242,128 @@ class Accepted<T> implements TransportEvents, Expiring {
     else this.answer(req, head.subarray(req.end));
   }
 
-  drain(): void {
-    this.ws?.drained();
-  }
-
-  // Nothing to tell: the close that follows is what the socket and its handler hear.
-  error(): void {}
-
-  close(): void {
-    if (this.ws) this.ws.closed();
-    else this.server.settled(this);
-  }
-
-  /** The handshake or the goodbye after a refusal took too long. */
-  expire(): void {
-    this.connection.destroy();
-  }
-
-  answer(req: UpgradeRequest, rest: Uint8Array, cb?: (ws: ServerWebSocket<T>) => void): void {
-    this.answered = true;
-    this.head = empty;
-    const { server, connection } = this;
-    const { policy } = server;
-    const d = decide(req, policy, server.clients.size);
-    if (d.status !== 101 || !("protocol" in d)) {
-      connection.write([rejectResponse(d.status, "message" in d ? d.message : undefined)]);
-      connection.end();
-      server.deadlines.set(this, policy.closeTimeout);
+  private upgrade(
+    req: UpgradeRequest,
+    chosen: string | undefined,
+    rest: Uint8Array,
+    cb?: (ws: ServerWebSocket<T>) => void,
+  ): void {
+    const request = toRequest(req, this.secure);
+    if (!request) {
+      this.refuse(rejectResponse(400), WebSocketError.fromCore(abi.ERR_HS_MALFORMED), undefined);
       return;
     }
-    const ws = new ServerWebSocket<T>({
-      transport: connection,
-      handler: server.handler,
-      policy,
-      deadlines: server.deadlines,
-      protocol: d.protocol,
-      path: req.path,
-      onClosed: server.gone,
-    });
-    this.ws = ws;
-    server.opened(this, ws);
-    ws.open(acceptResponse({ accept: req.accept, protocol: d.protocol }), rest);
-    cb?.(ws);
+    this.phase = UPGRADING;
+    this.server.upgrading++;
+    this.request = request;
+    // Kept as a copy for the same reason as an incomplete head.
+    this.head = rest.slice();
+    const failed = (thrown: unknown) => {
+      if (this.phase === UPGRADING) this.hookFailed(wsError("WS_ERR_HANDSHAKE_HOOK", "", thrown));
+    };
+    const answered = (result: unknown) => {
+      if (this.phase !== UPGRADING) discard(result);
+      else if (isResponse(result)) refusalOf(result).then((bytes) => this.refused(bytes, result), failed);
+      else this.upgraded(req, acceptance<T>(req, result, chosen), cb);
+    };
+    let result: unknown;
+    try {
+      result = this.server.handler.upgrade!(request, this.info());
+    } catch (thrown) {
+      failed(thrown);
+      return;
+    }
+    if (isThenable(result)) result.then(answered, failed);
+    else answered(result);
   }
+
+  /** The hook accepted; a 101 it asked for that cannot be sent is a 500. */
+  private upgraded(
+    req: UpgradeRequest,
+    answer: Acceptance<T> | WebSocketError,
+    cb?: (ws: ServerWebSocket<T>) => void,
+  ): void {
+    if (answer instanceof WebSocketError) this.hookFailed(answer);
+    else this.open(req.path, answer.response, answer.protocol, this.head, cb, answer.data);
+  }
+
+  /** The hook answered with a Response: it is the refusal. */
+  private refused(bytes: Uint8Array, response: Response): void {
+    if (this.phase !== UPGRADING) return;
+    this.refuse(
+      bytes,
+      wsError("WS_ERR_HANDSHAKE_REFUSED", `status ${response.status}`, response),
+      this.request,
+    );
+  }
+
+  private hookFailed(error: WebSocketError): void {
+    this.refuse(rejectResponse(500), error, this.request);
+  }
+
+  /** Bytes that arrived before our 101 wait for the socket; reading stops until then. */
+  private early(chunk: Uint8Array): void {
+    this.head = concat(this.head, chunk);
+    this.held = true;
+    this.transport.pause();
+  }
+
+  private open(
+    path: string,
+    response: Uint8Array,
+    protocol: string | undefined,
+    rest: Uint8Array,
+    cb?: (ws: ServerWebSocket<T>) => void,
+    data?: T,
+  ): void {
+    const { server, transport } = this;
+    const socket = new SocketDriver<T>(server, transport, protocol ?? "", path, data as T);
+    this.socket = socket;
+    this.leave(OPEN);
+    this.head = empty;
+    this.request = undefined;
+    server.opened(this, socket.ws);
+    // The 101 leaves alone, before anything open sends.
+    transport.write([response]);
+    if (this.held) transport.resume();
+    socket.open(rest);
+    cb?.(socket.ws);
+  }
+
+  private refuse(response: Uint8Array, error: WebSocketError, request: Request | undefined): void {
+    this.leave(ANSWERED);
+    this.head = empty;
+    this.request = undefined;
+    this.transport.write([response]);
+    this.transport.end();
+    this.server.deadlines.set(this, this.server.policy.closeTimeout);
+    this.rejected(request, error);
+  }
+
+  /** Tells the handler's reject; whatever it throws stays out of the server. */
+  private rejected(request: Request | undefined, error: WebSocketError): void {
+    const { reject } = this.server.handler;
+    if (!reject) return;
+    try {
+      const result: unknown = reject(request, error, this.info());
+      if (isThenable(result)) result.then(undefined, (thrown) => logError("reject() failed", thrown));
+    } catch (thrown) {
+      logError("reject() threw", thrown);
+    }
+  }
+
+  private leave(phase: number): void {
+    if (this.phase === UPGRADING) this.server.upgrading--;
+    this.phase = phase;
+  }
+
+  private info(): UpgradeInfo {
+    return { remoteAddress: this.transport.remoteAddress ?? "" };
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

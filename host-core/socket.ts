@@ -1,12 +1,27 @@
-// The socket a server's handler holds. Runtime-neutral: it drives a Session and talks to the
-// runtime through a Transport. Batching: what handlers queue while one received chunk is
-// dispatched leaves in one write; sends outside dispatch leave together on the next microtask.
-import type { WebSocketError } from "./errors.ts";
-import type { Deadlines, Expiring, Policy } from "./server-policy.ts";
+// The socket a server's handler holds (ServerWebSocket: only what a handler calls) and the half the
+// server drives (SocketDriver: the Session, the Transport, the deadlines). Batching: what handlers
+// queue while one received chunk is dispatched leaves in one write; sends outside dispatch leave
+// together on the next microtask, or when cork()'s callback returns.
+import type { Deadlines, Expiring } from "./deadlines.ts";
+import { type WebSocketError, wsError } from "./errors.ts";
+import type { Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
 import type { Transport } from "./transport.ts";
+import type { UpgradeInfo, UpgradeResult } from "./upgrade.ts";
 
 export interface WebSocketHandler<T = unknown> {
+  /**
+   * Runs once the request passed RFC 6455 4.2.1 and the server's policy, before the 101; may be
+   * async, within handshakeTimeout. Return nothing to accept, `{ data, headers, protocol }` to
+   * accept with user state, extra 101 fields and a subprotocol the client offered, or a `Response`
+   * to refuse with it. A throw refuses with 500.
+   */
+  upgrade?(request: Request, info: UpgradeInfo): UpgradeResult<T> | Promise<UpgradeResult<T>>;
+  /**
+   * A handshake was refused (the error's code says why) or timed out. `request` is undefined when
+   * the head did not get far enough to make one.
+   */
+  reject?(request: Request | undefined, error: WebSocketError, info: UpgradeInfo): void;
   open?(ws: ServerWebSocket<T>): void;
   message?(ws: ServerWebSocket<T>, data: string | Uint8Array, isBinary: boolean): void;
   /**
@@ -18,7 +33,10 @@ export interface WebSocketHandler<T = unknown> {
   close?(ws: ServerWebSocket<T>, code: number, reason: string): void;
   /** send() returned false and the buffer has since fallen below highWaterMark. */
   drain?(ws: ServerWebSocket<T>): void;
-  /** The peer broke the protocol; the close frame with err.closeCode is already queued. */
+  /**
+   * The peer broke the protocol (the close frame with err.closeCode is already queued), or open
+   * threw (`WS_ERR_HANDLER`, the thrown value as `cause`; the connection closes with 1011).
+   */
   error?(ws: ServerWebSocket<T>, err: WebSocketError): void;
   ping?(ws: ServerWebSocket<T>, data: Uint8Array): void;
   pong?(ws: ServerWebSocket<T>, data: Uint8Array): void;
@@ -29,34 +47,123 @@ export const OPEN = 1;
 export const CLOSING = 2;
 export const CLOSED = 3;
 
+/** What send() and ping() take: text, or the bytes of a buffer or a view's window. */
+export type Payload = string | ArrayBuffer | ArrayBufferView;
+
+/** The server's side a socket needs; one per server, shared by its sockets. */
+export interface SocketContext<T> {
+  readonly policy: Policy;
+  readonly handler: WebSocketHandler<T>;
+  readonly deadlines: Deadlines;
+  /** The socket's transport is gone, after the handler's close. */
+  gone(ws: ServerWebSocket<T>): void;
+}
+
+let wrap: <T>(driver: SocketDriver<T>, data: T) => ServerWebSocket<T>;
+
+/** An open WebSocket as its handler sees it. */
+export class ServerWebSocket<T = unknown> {
+  /** Your state, from the upgrade hook's `data` or set by a handler. */
+  data: T;
+  readonly #driver: SocketDriver<T>;
+
+  private constructor(driver: SocketDriver<T>, data: T) {
+    this.#driver = driver;
+    this.data = data;
+  }
+
+  static {
+    wrap = (driver, data) => new ServerWebSocket(driver, data);
+  }
+
+  /** OPEN, then CLOSING once a close frame was sent or received, CLOSED when TCP is gone. */
+  get readyState(): number {
+    return this.#driver.readyState;
+  }
+
+  /** The subprotocol chosen in the handshake, or "". */
+  get protocol(): string {
+    return this.#driver.protocol;
+  }
+
+  /** Negotiated extensions: none. */
+  get extensions(): string {
+    return "";
+  }
+
+  /** The request target, query included. */
+  get path(): string {
+    return this.#driver.path;
+  }
+
+  get remoteAddress(): string {
+    return this.#driver.remoteAddress;
+  }
+
+  /** Bytes queued and not yet handed to the OS. */
+  get bufferedAmount(): number {
+    return this.#driver.bufferedAmount;
+  }
+
+  /** Messages send() did not queue because of backpressureLimit. */
+  get dropped(): number {
+    return this.#driver.dropped;
+  }
+
+  /**
+   * Queues a message: a string as text, bytes as binary (`binary` overrides). False when it is
+   * buffered past highWaterMark (drain follows), or not queued (closed, or past backpressureLimit).
+   * Throws a TypeError for anything but a string, an ArrayBuffer or an ArrayBufferView.
+   */
+  send(data: Payload, options?: { binary?: boolean }): boolean {
+    return this.#driver.send(data, options?.binary);
+  }
+
+  ping(data?: Payload): void {
+    this.#driver.ping(data);
+  }
+
+  /** Starts the closing handshake (7.1.2); TCP is destroyed if the peer never answers. */
+  close(code?: number, reason?: string): void {
+    this.#driver.close(code, reason);
+  }
+
+  /** Destroys TCP at once, without a closing handshake. */
+  terminate(): void {
+    this.#driver.terminate();
+  }
+
+  /** Stops reading from the peer (TCP backpressure reaches it). */
+  pause(): void {
+    this.#driver.pause();
+  }
+
+  resume(): void {
+    this.#driver.resume();
+  }
+
+  /** Runs fn with batching on: what it sends leaves in one write when it returns. */
+  cork<R>(fn: () => R): R {
+    return this.#driver.cork(fn);
+  }
+}
+
 // What a pending deadline means for this socket.
 const IDLE = 1;
 const PINGED = 2;
 const CLOSE_WAIT = 3;
 
-export interface SocketInit<T> {
-  transport: Transport;
-  handler: WebSocketHandler<T>;
-  policy: Policy;
-  deadlines: Deadlines;
-  protocol?: string;
-  path?: string;
-  /** Called once when the transport is gone, after the handler's close. */
-  onClosed?(ws: ServerWebSocket<T>): void;
-}
+const encoder = new TextEncoder();
+const empty = new Uint8Array(0);
 
-export class ServerWebSocket<T = unknown> implements Expiring {
-  /** User state. */
-  data: T = undefined as T;
-  readonly protocol: string;
-  readonly extensions = "";
-  readonly path: string;
-  readyState = CONNECTING;
+/** One open WebSocket as the server drives it: it owns the Session and the Transport. */
+export class SocketDriver<T> implements Expiring {
+  readonly ws: ServerWebSocket<T>;
+  readyState = OPEN;
+  dropped = 0;
   private readonly session: Session;
-  private readonly init: SocketInit<T>;
   private readonly events: SessionHandler;
-  private prelude: Uint8Array | undefined;
-  private dispatching = false;
+  private batching = false;
   private flushQueued = false;
   private needDrain = false;
   private active = false;
@@ -65,127 +172,131 @@ export class ServerWebSocket<T = unknown> implements Expiring {
   private closeCode = 1006;
   private closeReason = "";
 
-  constructor(init: SocketInit<T>) {
-    this.init = init;
-    this.protocol = init.protocol ?? "";
-    this.path = init.path ?? "/";
-    const max = init.policy.maxPayload;
+  constructor(
+    private readonly ctx: SocketContext<T>,
+    private readonly transport: Transport,
+    readonly protocol: string,
+    readonly path: string,
+    data: T,
+  ) {
+    const { policy, handler } = ctx;
     this.session = new Session({
       role: "server",
-      maxFrameSize: max,
-      maxMessageSize: max,
-      textAs: init.policy.textAs,
-      stream: init.handler.fragment !== undefined,
+      maxFrameSize: policy.maxPayload,
+      maxMessageSize: policy.maxPayload,
+      textAs: policy.textAs,
+      stream: handler.fragment !== undefined,
       autoFree: false,
     });
-    this.events = new SessionEvents(this, init.handler);
+    this.ws = wrap(this, data);
+    this.events = new SessionEvents(this, this.ws, handler);
   }
 
   get remoteAddress(): string {
-    return this.init.transport.remoteAddress ?? "";
+    return this.transport.remoteAddress ?? "";
   }
 
   get bufferedAmount(): number {
-    return this.session.pendingBytes + this.init.transport.bufferedAmount;
+    return this.session.pendingBytes + this.transport.bufferedAmount;
   }
 
-  /** Queues a message; false when it was buffered past highWaterMark (drain follows). */
-  send(data: string | Uint8Array, options: { binary?: boolean } = {}): boolean {
+  send(data: Payload, binary?: boolean): boolean {
+    const bytes = bytesOf(data);
     if (this.readyState !== OPEN || this.session.closeSent) return false;
-    this.session.send(data, options.binary ?? typeof data !== "string");
+    if (this.bufferedAmount + bytes.length > this.ctx.policy.backpressureLimit) return this.overLimit();
+    this.session.send(bytes, binary ?? typeof data !== "string");
     return this.queued();
   }
 
-  ping(data?: string | Uint8Array): void {
+  ping(data: Payload = empty): void {
+    const bytes = bytesOf(data);
     if (this.readyState !== OPEN || this.session.closeSent) return;
-    this.session.ping(data);
+    this.session.ping(bytes);
     this.queued();
   }
 
-  /** Starts the closing handshake (7.1.2); TCP is destroyed if the peer never answers. */
   close(code?: number, reason?: string): void {
     // After a received close or a protocol error the close frame is already queued.
     if (this.readyState !== OPEN || this.session.closeSent) return;
     this.session.close(code, reason);
     this.readyState = CLOSING;
-    this.arm(CLOSE_WAIT, this.init.policy.closeTimeout);
+    this.arm(CLOSE_WAIT, this.ctx.policy.closeTimeout);
     this.queued();
   }
 
-  /** Destroys TCP at once, without a closing handshake. */
   terminate(): void {
-    this.init.transport.destroy();
+    this.transport.destroy();
   }
 
-  /** Stops reading from the peer (TCP backpressure reaches it). */
   pause(): void {
-    this.init.transport.pause();
+    this.transport.pause();
   }
 
   resume(): void {
-    this.init.transport.resume();
+    this.transport.resume();
   }
 
-  // ---- For adapters ----
-
-  /**
-   * Runs the handler's open, then decodes bytes that followed the request head. `prelude` (the
-   * 101 response) leaves in the same write as the first frames.
-   */
-  open(prelude?: Uint8Array, rest?: Uint8Array): void {
-    this.prelude = prelude;
-    this.readyState = OPEN;
-    this.armIdle();
-    this.dispatching = true;
+  cork<R>(fn: () => R): R {
+    if (this.batching) return fn();
+    this.batching = true;
     try {
-      this.init.handler.open?.(this);
+      return fn();
     } finally {
-      this.dispatching = false;
+      this.batching = false;
+      this.flush();
     }
-    if (rest && rest.length > 0) this.receive(rest);
-    else this.flush();
+  }
+
+  // ---- For the server ----
+
+  /** Runs the handler's open (the 101 is already written), then decodes bytes that followed the head. */
+  open(rest: Uint8Array): void {
+    this.armIdle();
+    this.cork(() => this.runOpen());
+    if (rest.length > 0) this.receive(rest);
   }
 
   /** One received chunk: decode, dispatch, then one write for everything queued meanwhile. */
   receive(chunk: Uint8Array): void {
     this.active = true;
-    this.dispatching = true;
+    this.batching = true;
     try {
       this.session.receive(chunk, this.events);
     } finally {
-      this.dispatching = false;
+      // Also when a handler threw: what it queued before leaves now, not with the next chunk.
+      this.batching = false;
+      this.flush();
+      // 7.1.1: after the closing handshake (or failing the connection) the server ends TCP first.
+      if (this.session.failed || this.session.closeReceived) this.shutdown();
     }
-    this.flush();
-    // 7.1.1: after the closing handshake (or failing the connection) the server ends TCP first.
-    if (this.session.failed || this.session.closeReceived) this.shutdown();
   }
 
   /** The transport's buffer emptied. */
   drained(): void {
-    if (!this.needDrain || this.bufferedAmount >= this.init.policy.highWaterMark) return;
+    if (!this.needDrain || this.bufferedAmount >= this.ctx.policy.highWaterMark) return;
     this.needDrain = false;
-    this.init.handler.drain?.(this);
+    this.ctx.handler.drain?.(this.ws);
   }
 
   /** The transport is gone (closed, reset or destroyed). */
   closed(): void {
     if (this.readyState === CLOSED) return;
     this.readyState = CLOSED;
-    this.init.deadlines.delete(this);
+    this.ctx.deadlines.delete(this);
     this.session.free();
-    this.init.handler.close?.(this, this.closeCode, this.closeReason);
-    this.init.onClosed?.(this);
+    this.ctx.handler.close?.(this.ws, this.closeCode, this.closeReason);
+    this.ctx.gone(this.ws);
   }
 
   /** A deadline passed: heartbeat, then idle close; or the peer never finished closing. */
   expire(): void {
     if (this.deadline === CLOSE_WAIT) {
-      this.init.transport.destroy();
+      this.transport.destroy();
     } else if (this.active) {
       this.armIdle();
     } else if (this.deadline === IDLE) {
       this.ping();
-      this.arm(PINGED, this.init.policy.idleTimeout / 2);
+      this.arm(PINGED, this.ctx.policy.idleTimeout / 2);
     } else {
       this.close(1001, "idle timeout");
       this.closeCode = 1001;
@@ -203,25 +314,48 @@ export class ServerWebSocket<T = unknown> implements Expiring {
     this.closeReason = err.message;
   }
 
+  // An open that throws fails only its own connection: 1011 (7.4.1), and the error is reported.
+  private runOpen(): void {
+    const { handler } = this.ctx;
+    try {
+      handler.open?.(this.ws);
+    } catch (thrown) {
+      this.close(1011);
+      const err = wsError("WS_ERR_HANDLER", "open()", thrown);
+      if (handler.error) handler.error(this.ws, err);
+      else logError(`${err.message}, closed with 1011`, thrown);
+    }
+  }
+
+  private overLimit(): boolean {
+    this.dropped++;
+    this.needDrain = true;
+    if (this.ctx.policy.closeOnBackpressureLimit) this.close(1008, "backpressure limit");
+    return false;
+  }
+
   private queued(): boolean {
-    if (!this.dispatching && !this.flushQueued) {
+    if (!this.batching && !this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(() => {
         this.flushQueued = false;
         this.flush();
       });
     }
-    if (this.bufferedAmount < this.init.policy.highWaterMark) return true;
+    if (this.bufferedAmount < this.ctx.policy.highWaterMark) return true;
     this.needDrain = true;
     return false;
   }
 
   private flush(): void {
-    if (this.readyState === CLOSED || (this.session.pendingBytes === 0 && !this.prelude)) return;
-    const out = this.session.takeOutput();
-    if (this.prelude) out.unshift(this.prelude);
-    this.prelude = undefined;
-    this.init.transport.write(out);
+    if (this.readyState === CLOSED || this.session.pendingBytes === 0) return;
+    try {
+      this.transport.write(this.session.takeOutput());
+    } catch {
+      // A transport that throws is broken; this may run in a microtask, where a throw is nobody's.
+      this.transport.destroy();
+      return;
+    }
     // send() said false before this write; if the transport took everything at once, no drain
     // event of its own will come.
     this.drained();
@@ -232,25 +366,42 @@ export class ServerWebSocket<T = unknown> implements Expiring {
     this.ended = true;
     this.readyState = CLOSING;
     this.flush();
-    this.init.transport.end();
-    this.arm(CLOSE_WAIT, this.init.policy.closeTimeout);
+    this.transport.end();
+    this.arm(CLOSE_WAIT, this.ctx.policy.closeTimeout);
   }
 
   private armIdle(): void {
     this.active = false;
-    if (this.init.policy.idleTimeout > 0) this.arm(IDLE, this.init.policy.idleTimeout / 2);
+    if (this.ctx.policy.idleTimeout > 0) this.arm(IDLE, this.ctx.policy.idleTimeout / 2);
   }
 
   private arm(kind: number, ms: number): void {
     this.deadline = kind;
-    this.init.deadlines.set(this, ms);
+    this.ctx.deadlines.set(this, ms);
   }
+}
+
+/** A payload's bytes: a view's window, not its element count. */
+function bytesOf(data: unknown): Uint8Array {
+  if (typeof data === "string") return encoder.encode(data);
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const { code, message } = wsError("WS_ERR_INVALID_PAYLOAD", data === null ? "null" : typeof data);
+  // A wrong argument is a TypeError, as in the DOM and ws; it carries our code too.
+  throw Object.assign(new TypeError(message), { code });
+}
+
+/** One line on stderr for an error no handler took. */
+export function logError(what: string, thrown: unknown): void {
+  console.error(`wasmsock: ${what}: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
 }
 
 // Forwards the session's events to the user's handler with the socket as first argument: one
 // small object per connection rather than a closure per event.
 class SessionEvents<T> implements SessionHandler {
   constructor(
+    private readonly driver: SocketDriver<T>,
     private readonly ws: ServerWebSocket<T>,
     private readonly h: WebSocketHandler<T>,
   ) {}
@@ -272,11 +423,11 @@ class SessionEvents<T> implements SessionHandler {
   }
 
   close(code: number, reason: string): void {
-    this.ws.onPeerClose(code, reason);
+    this.driver.onPeerClose(code, reason);
   }
 
   error(err: WebSocketError): void {
-    this.ws.onError(err);
+    this.driver.onError(err);
     this.h.error?.(this.ws, err);
   }
 }

@@ -1,6 +1,4 @@
-export { WebSocketError } from "../host-core/errors.ts";
-export type { ServerOptions } from "../host-core/server-policy.ts";
-export { CLOSED, CLOSING, OPEN, ServerWebSocket, type WebSocketHandler } from "../host-core/socket.ts";
-export { type ClientOptions, CloseEvent, connect, ErrorEvent, WebSocket } from "./client.ts";
-export { type HandlerOptions, type ServeOptions, Server, serve } from "./server.ts";
+export * from "../host-core/public.ts";
+export { type ClientOptions, connect, WebSocket } from "./client.ts";
+export { type ServeOptions, Server, serve } from "./server.ts";
 export const host = "deno";

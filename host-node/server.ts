@@ -9,6 +9,7 @@ import { parseUpgrade } from "../host-core/handshake.ts";
 import {
   type ServeOptions as CoreServeOptions,
   type HandlerOptions,
+  serverInternals,
   WebSocketServer,
 } from "../host-core/server.ts";
 import type { ServerWebSocket } from "../host-core/socket.ts";
@@ -35,26 +36,30 @@ export class Server<T = unknown> extends WebSocketServer<T> {
     let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
     for (let i = 0; i < req.rawHeaders.length; i += 2)
       text += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
-    const parsed = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), this.policy);
+    const core = serverInternals(this);
+    const parsed = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), core.policy);
     const request = parsed.status === 0 ? { ...parsed, status: 400 } : parsed;
-    wire(socket, (c) => this.acceptParsed(c, request, head, cb));
+    const secure = (socket as { encrypted?: boolean }).encrypted === true;
+    wire(socket, (c) => core.acceptParsed(c, request, head, cb, { secure }));
   }
 }
 
 /** A standalone WebSocket server on node:net (node:tls with `tls`). */
 export function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>> {
   const server = new Server<T>(options);
-  const onConnection = (socket: Socket) => wire(socket, (c) => server.accept(c));
+  const core = serverInternals(server);
+  const secure = options.tls !== undefined;
+  const onConnection = (socket: Socket) => wire(socket, (c) => core.accept(c, { secure }));
   const tcp = options.tls
     ? createTlsServer({ noDelay: true, ...options.tls }, onConnection)
     : createServer({ noDelay: true }, onConnection);
-  server.setListener(() => new Promise((resolve) => tcp.close(() => resolve())));
+  core.setListener(() => new Promise((resolve) => tcp.close(() => resolve())));
   return new Promise((resolve, reject) => {
     tcp.once("error", reject);
     tcp.listen(options.port ?? 0, options.host, () => {
       tcp.off("error", reject);
       const address = tcp.address();
-      server.port = typeof address === "object" && address ? address.port : 0;
+      core.port = typeof address === "object" && address ? address.port : 0;
       resolve(server);
     });
   });
@@ -66,7 +71,7 @@ export function attach<T = unknown>(httpServer: HttpServer, options: HandlerOpti
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     server.handleUpgrade(req, socket, head);
   httpServer.on("upgrade", onUpgrade);
-  server.setListener(async () => {
+  serverInternals(server).setListener(async () => {
     httpServer.off("upgrade", onUpgrade);
   });
   return server;

@@ -50,10 +50,6 @@ function roundTrip(ws: WsClient, data: string | Buffer): Promise<{ data: Buffer;
   });
 }
 
-function closeOf(ws: WsClient): Promise<number> {
-  return new Promise((resolve) => ws.once("close", (code) => resolve(code)));
-}
-
 // A raw TCP peer: it never answers pings on its own and reads exactly what arrives.
 class Raw {
   readonly socket: Socket;
@@ -118,21 +114,7 @@ function clientFrame(b0: number, payload: Uint8Array = new Uint8Array(0)): Buffe
   return Buffer.concat([Buffer.from([b0, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
 }
 
-describe("echo with ws and undici", () => {
-  it("echoes text, binary and the length boundaries unchanged", async () => {
-    const server = await start({ maxPayload: 64 * 1024 * 1024 });
-    const ws = await wsClient(server.port);
-    expect(await roundTrip(ws, "héllo")).toEqual({ data: Buffer.from("héllo"), isBinary: false });
-    for (const n of [0, 125, 126, 65535, 65536, 16 * 1024 * 1024]) {
-      const payload = Buffer.alloc(n, n & 0xff);
-      const r = await roundTrip(ws, payload);
-      expect(r.isBinary).toBe(true);
-      expect(r.data.equals(payload)).toBe(true);
-    }
-    const empty = await roundTrip(ws, "");
-    expect(empty).toEqual({ data: Buffer.alloc(0), isBinary: false });
-  });
-
+describe("undici and textAs", () => {
   it("works with undici's WebSocket", async () => {
     const server = await start();
     const ws = new UndiciWebSocket(`ws://127.0.0.1:${server.port}/`);
@@ -155,19 +137,6 @@ describe("echo with ws and undici", () => {
     ws.close(1000, "done");
     const [event] = (await closed) as [CloseEvent];
     expect(event.code).toBe(1000);
-  });
-
-  it("answers a ping with a pong and reports the peer's pong to the handler", async () => {
-    let pong: Uint8Array | undefined;
-    const server = await start({
-      handler: { ...echo, open: (ws) => ws.ping("hb"), pong: (_ws, data) => (pong = data) },
-    });
-    const ws = await wsClient(server.port);
-    const got = new Promise<Buffer>((resolve) => ws.once("pong", resolve));
-    ws.ping("abc");
-    expect((await got).toString()).toBe("abc");
-    await new Promise((r) => setTimeout(r, 50));
-    expect(new TextDecoder().decode(pong)).toBe("hb");
   });
 
   it("delivers text as bytes with textAs: bytes", async () => {
@@ -206,190 +175,19 @@ describe("streaming", () => {
   });
 });
 
-describe("handshake policy", () => {
-  it("chooses a subprotocol the client offered", async () => {
-    const byList = await start({ protocols: ["b", "c"] });
-    expect((await wsClient(byList.port, "/", ["a", "b"])).protocol).toBe("b");
+describe("subprotocols", () => {
+  it("takes a chooser's pick of the offered ones, and ignores one it invents", async () => {
     const byFn = await start({ protocols: (offered) => offered.at(-1) });
     expect((await wsClient(byFn.port, "/", ["x", "y"])).protocol).toBe("y");
-    // A chooser that invents a protocol is ignored: never answer with one that was not offered.
+    // Never answer with a protocol that was not offered.
     const rogue = await start({ protocols: () => "z" });
     const raw = new Raw(rogue.port);
     raw.send(request("/", "Sec-WebSocket-Protocol: x\r\n"));
     expect(await raw.head()).not.toMatch(/Sec-WebSocket-Protocol/i);
   });
-
-  it("answers path, origin, method, version and size violations with their statuses", async () => {
-    const server = await start({ path: ["/chat", "/rooms/*"], origins: ["https://*.example.com"] });
-    const p = server.port;
-    expect(await statusOf(p, request("/other"))).toMatch(/^HTTP\/1\.1 404 /);
-    const ok = new Raw(p);
-    ok.send(request("/rooms/1?x=y", "Origin: https://a.example.com\r\n"));
-    expect(await ok.head()).toMatch(/^HTTP\/1\.1 101 /);
-    expect(await statusOf(p, request("/chat", "Origin: https://evil.test\r\n"))).toMatch(/^HTTP\/1\.1 403 /);
-    expect(await statusOf(p, "GET /chat HTTP/1.1\r\nHost: x\r\n\r\n")).toMatch(
-      /^HTTP\/1\.1 426 [\s\S]*Sec-WebSocket-Version: 13/,
-    );
-    expect(await statusOf(p, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")).toMatch(/^HTTP\/1\.1 404 /);
-    expect(await statusOf(p, "POST /chat HTTP/1.1\r\nHost: x\r\n\r\n")).toMatch(
-      /^HTTP\/1\.1 405 [\s\S]*Allow: GET/,
-    );
-    expect(await statusOf(p, request("/chat").replace("13", "8"))).toMatch(/^HTTP\/1\.1 426 /);
-    expect(await statusOf(p, request("/chat").replace(KEY, "short"))).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await statusOf(p, request("/chat", `X-Big: ${"a".repeat(9000)}\r\n`))).toMatch(/^HTTP\/1\.1 431 /);
-  });
-
-  it("refuses connections past maxConnections with 503", async () => {
-    const server = await start({ maxConnections: 1 });
-    await wsClient(server.port);
-    expect(await statusOf(server.port, request())).toMatch(/^HTTP\/1\.1 503 /);
-  });
-
-  it("destroys a connection that never finishes its request head", async () => {
-    const server = await start({ handshakeTimeout: 100 });
-    const raw = new Raw(server.port);
-    raw.send("GET / HTTP/1.1\r\n");
-    await raw.until(() => raw.ended, 2000);
-    expect(raw.buffer.length).toBe(0);
-  });
 });
 
-describe("limits and failures", () => {
-  it("closes with 1009 past maxPayload", async () => {
-    const server = await start({ maxPayload: 1000 });
-    const ws = await wsClient(server.port);
-    ws.on("error", () => {});
-    const code = closeOf(ws);
-    ws.send(Buffer.alloc(1001));
-    expect(await code).toBe(1009);
-  });
-
-  it("fails the connection with 1002 on a reserved opcode and ends TCP", async () => {
-    let error: string | undefined;
-    let closed: number | undefined;
-    const server = await start({
-      handler: { error: (_ws, err) => (error = err.code), close: (_ws, code) => (closed = code) },
-    });
-    const raw = await upgraded(server.port);
-    raw.send(clientFrame(0x83)); // FIN + opcode 3 (5.2: reserved)
-    await raw.until(() => raw.ended);
-    expect([...raw.buffer.subarray(0, 4)]).toEqual([0x88, 2, 0x03, 0xea]); // close 1002
-    await new Promise((r) => setTimeout(r, 20));
-    expect(error).toBe("WS_ERR_RESERVED_OPCODE");
-    expect(closed).toBe(1002);
-  });
-
-  it("closes idle peers that do not answer the heartbeat ping", async () => {
-    const server = await start({ idleTimeout: 200 });
-    const raw = await upgraded(server.port);
-    await raw.until(() => raw.ended, 3000);
-    expect(raw.buffer[0]).toBe(0x89); // the ping
-    const close = raw.buffer.indexOf(0x88);
-    expect(raw.buffer.readUInt16BE(close + 2)).toBe(1001);
-  });
-
-  it("keeps idle peers that answer pings", async () => {
-    const server = await start({ idleTimeout: 100 });
-    const ws = await wsClient(server.port);
-    await new Promise((r) => setTimeout(r, 400));
-    expect(ws.readyState).toBe(WsClient.OPEN);
-  });
-
-  it("server.close() sends 1001 to every peer", async () => {
-    const server = await start();
-    const a = await wsClient(server.port);
-    const b = await wsClient(server.port);
-    const codes = Promise.all([closeOf(a), closeOf(b)]);
-    await server.close();
-    expect(await codes).toEqual([1001, 1001]);
-    expect(server.clients.size).toBe(0);
-  });
-
-  it("destroys TCP when the peer never answers our close", async () => {
-    let code: number | undefined;
-    const server = await start({
-      closeTimeout: 100,
-      handler: { open: (ws) => ws.close(4000, "bye"), close: (_ws, c) => (code = c) },
-    });
-    const raw = await upgraded(server.port);
-    await raw.until(() => raw.ended, 2000);
-    expect([...raw.buffer.subarray(0, 4)]).toEqual([0x88, 5, 0x0f, 0xa0]);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(code).toBe(1006);
-  });
-});
-
-describe("closing handshake (7.1)", () => {
-  it("answers a message that arrived in the same chunk as the close, then echoes the close once", async () => {
-    const server = await start();
-    const raw = await upgraded(server.port);
-    raw.send(
-      Buffer.concat([clientFrame(0x81, Buffer.from("hi")), clientFrame(0x88, Buffer.from([0x03, 0xe8]))]),
-    );
-    await raw.until(() => raw.ended);
-    expect([...raw.buffer]).toEqual([0x81, 2, 0x68, 0x69, 0x88, 2, 0x03, 0xe8]);
-  });
-
-  it("sends one close frame when a handler closes while the peer's close is pending in the chunk", async () => {
-    const server = await start({ handler: { message: (ws) => ws.close(4001) } });
-    const raw = await upgraded(server.port);
-    raw.send(
-      Buffer.concat([clientFrame(0x81, Buffer.from("x")), clientFrame(0x88, Buffer.from([0x03, 0xe8]))]),
-    );
-    await raw.until(() => raw.ended);
-    expect([...raw.buffer]).toEqual([0x88, 2, 0x0f, 0xa1]);
-  });
-});
-
-describe("flow control", () => {
-  it("send() returns false past highWaterMark and drain follows a slow reader", async () => {
-    let drained = false;
-    let results: boolean[] = [];
-    let socket: ServerWebSocket | undefined;
-    const server = await start({
-      highWaterMark: 256 * 1024,
-      handler: {
-        open: (ws) => {
-          socket = ws;
-          const chunk = new Uint8Array(64 * 1024);
-          results = Array.from({ length: 64 }, () => ws.send(chunk));
-        },
-        drain: () => (drained = true),
-      },
-    });
-    const raw = new Raw(server.port);
-    raw.socket.pause();
-    raw.send(request());
-    await new Promise((r) => setTimeout(r, 100));
-    expect(results[0]).toBe(true);
-    expect(results.at(-1)).toBe(false);
-    expect(socket!.bufferedAmount).toBeGreaterThan(256 * 1024);
-    expect(drained).toBe(false);
-    raw.socket.resume();
-    await raw.until(() => drained);
-  });
-
-  it("pause() stops reading until resume()", async () => {
-    const got: string[] = [];
-    let socket: ServerWebSocket | undefined;
-    const server = await start({
-      handler: {
-        open: (ws) => {
-          socket = ws;
-          ws.pause();
-        },
-        message: (_ws, data) => got.push(data as string),
-      },
-    });
-    const ws = await wsClient(server.port);
-    ws.send("one");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(got).toEqual([]);
-    socket!.resume();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(got).toEqual(["one"]);
-  });
-
+describe("batching on a real socket", () => {
   it("writes everything queued while one chunk is dispatched in one write", async () => {
     const server = await start({
       handler: {
@@ -463,5 +261,32 @@ describe("existing HTTP servers", () => {
     expect((await roundTrip(ws, Buffer.from([9]))).data).toEqual(Buffer.from([9]));
     expect(seen?.protocol).toBe("p");
     expect(seen?.path).toBe("/any");
+  });
+
+  it("handleUpgrade() runs the upgrade hook: https:// on a TLS socket, data before open, cb after", async () => {
+    const seen: string[] = [];
+    const wss = createUpgradeHandler<{ user: string | null }>({
+      handler: {
+        upgrade: (req) => {
+          seen.push(`${req.url} ${req.headers.get("cookie")}`);
+          return { data: { user: new URL(req.url).searchParams.get("u") } };
+        },
+        open: (ws) => seen.push(`open ${ws.data.user}`),
+      },
+    });
+    servers.push(wss as Server);
+    const http = createHttpServer();
+    http.on("upgrade", (req, socket, head) => {
+      // What a node:tls socket says of itself; the hook's URL follows it.
+      Object.defineProperty(socket, "encrypted", { value: true });
+      wss.handleUpgrade(req, socket, head, (ws) => seen.push(`cb ${ws.data.user}`));
+    });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    cleanup.push(() => http.close());
+    const port = (http.address() as { port: number }).port;
+    const ws = new WsClient(`ws://127.0.0.1:${port}/x?u=ann`, { headers: { Cookie: "a=1" } });
+    cleanup.push(() => ws.terminate());
+    await once(ws, "open");
+    expect(seen).toEqual([`https://127.0.0.1:${port}/x?u=ann a=1`, "open ann", "cb ann"]);
   });
 });

@@ -10,6 +10,13 @@
 //   !flood count size        count binary messages of size bytes in one go, each starting with its
 //                            index (u32), ignoring send()'s answer; logs those answers
 //   !shutdown                server.close()
+//   !typed                   sends a Uint16Array, a DataView's window, a subarray and an ArrayBuffer,
+//                            then tries 42, {} and null and sends "<error name> <code>" for each
+//   !throw                   sends "before the throw", then throws
+//
+// Paths starting with /throw-open make open throw. The `hooks` server adds upgrade and reject: its
+// hook logs what it saw and, by path, accepts with data, fields and a protocol (/hook/...), answers
+// with a Response (/hook/refuse...), throws (/hook/throw...) or takes 2 s (/hook/slow...).
 import { serve } from "../../host-auto/index.ts";
 
 type ServeOptions = Parameters<typeof serve>[0];
@@ -28,8 +35,9 @@ const options: Record<string, Omit<ServeOptions, "handler">> = {
     idleTimeout: 400,
     closeTimeout: 300,
   },
-  backpressure: { highWaterMark: 64 * 1024 },
+  backpressure: { highWaterMark: 64 * 1024, backpressureLimit: 0 },
   shutdown: {},
+  hooks: { path: "/hook/*", handshakeTimeout: 300 },
 };
 
 const servers: Record<string, Server> = {};
@@ -43,18 +51,58 @@ function seen(server: string, event: string, ws: Socket, more: Record<string, un
 
 function handler(server: string): Handler {
   return {
-    open: (ws) => seen(server, "open", ws, { protocol: ws.protocol }),
+    ...(server === "hooks" ? hooks(server) : {}),
+    open: (ws) => {
+      seen(server, "open", ws, { protocol: ws.protocol, data: ws.data });
+      if (ws.path.startsWith("/throw-open")) throw new Error("open failed on purpose");
+    },
     message: (ws, data, isBinary) => {
       if (typeof data === "string" && data.startsWith("!")) command(server, ws, data.slice(1).split(" "));
       else ws.send(data, { binary: isBinary });
     },
     close: (ws, code, reason) => seen(server, "close", ws, { code, reason }),
     drain: (ws) => seen(server, "drain", ws, { bufferedAmount: ws.bufferedAmount }),
-    error: (ws, err) => seen(server, "error", ws, { code: err.code }),
+    error: (ws, err) => seen(server, "error", ws, { code: err.code, cause: messageOf(err.cause) }),
     ping: (ws, data) => seen(server, "ping", ws, { data: utf8.decode(data) }),
     pong: (ws, data) => seen(server, "pong", ws, { data: utf8.decode(data) }),
   };
 }
+
+function hooks(server: string): Pick<Handler, "upgrade" | "reject"> {
+  return {
+    upgrade(request, info) {
+      const { pathname, searchParams } = new URL(request.url);
+      const h = request.headers;
+      log({
+        server,
+        event: "upgrade",
+        url: request.url,
+        method: request.method,
+        remoteAddress: info.remoteAddress,
+        ...Object.fromEntries(
+          ["cookie", "authorization", "__proto__", "constructor"].map((n) => [n, h.get(n)]),
+        ),
+      });
+      if (pathname.startsWith("/hook/refuse"))
+        return new Response("members only", {
+          status: 401,
+          headers: { "WWW-Authenticate": "Bearer", "X-Refused-By": "hook" },
+        });
+      if (pathname.startsWith("/hook/throw")) throw new Error("hook failed on purpose");
+      if (pathname.startsWith("/hook/slow")) return new Promise<undefined>((done) => setTimeout(done, 2000));
+      const offered = h.get("sec-websocket-protocol")?.split(/\s*,\s*/) ?? [];
+      return {
+        data: { user: searchParams.get("user") },
+        headers: { "X-Hook": "accepted" },
+        protocol: offered.includes("chat") ? "chat" : undefined,
+      };
+    },
+    reject: (request, error) =>
+      log({ server, event: "reject", url: request?.url, code: error.code, cause: messageOf(error.cause) }),
+  };
+}
+
+const messageOf = (cause: unknown) => (cause instanceof Error ? cause.message : undefined);
 
 function command(server: string, ws: Socket, [name, ...args]: string[]): void {
   switch (name) {
@@ -88,6 +136,25 @@ function command(server: string, ws: Socket, [name, ...args]: string[]): void {
       seen(server, "flood", ws, { firstFalse, accepted, bufferedAmount: ws.bufferedAmount });
       break;
     }
+    case "typed": {
+      const bytes = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      ws.send(new Uint16Array([0x0102, 0x0304, 0x0506, 0x0708]));
+      ws.send(new DataView(bytes.buffer, 2, 3));
+      ws.send(bytes.subarray(7));
+      ws.send(bytes.buffer.slice(0, 2));
+      for (const bad of [42, {}, null]) {
+        try {
+          ws.send(bad as unknown as string);
+          ws.send("accepted");
+        } catch (err) {
+          ws.send(`${(err as Error).name} ${(err as { code?: string }).code}`);
+        }
+      }
+      break;
+    }
+    case "throw":
+      ws.send("before the throw");
+      throw new Error("handler threw on purpose");
     case "shutdown":
       seen(server, "shutdown", ws);
       servers[server].close().then(() => log({ server, event: "closed" }));
@@ -97,9 +164,22 @@ function command(server: string, ws: Socket, [name, ...args]: string[]): void {
   }
 }
 
+// A handler's exception is not the server's: it surfaces as the runtime's own (uncaught on Node and
+// Bun, an unhandled rejection on Deno). The fixture reports which, and lives on.
+process.on("uncaughtException", (err) =>
+  log({ event: "uncaught", via: "uncaughtException", message: err.message }),
+);
+globalThis.addEventListener?.("unhandledrejection", (e) => {
+  e.preventDefault();
+  log({ event: "uncaught", via: "unhandledrejection", message: messageOf(e.reason) });
+});
+
 const ports: Record<string, number> = {};
 for (const [name, o] of Object.entries(options)) {
   servers[name] = await serve({ host: "127.0.0.1", port: 0, ...o, handler: handler(name) });
   ports[name] = servers[name].port;
 }
-log({ ready: true, ports });
+// What this runtime's host exports, for the suite to compare across runtimes.
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const exported = Object.keys(await import(`../../host-${runtime}/index.js`)).sort();
+log({ ready: true, ports, exported });

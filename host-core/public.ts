@@ -1,0 +1,26 @@
+// The names every host exports (node, deno and bun alike). Each host's index.ts adds its own
+// serve, Server, WebSocket, connect, ClientOptions, ServeOptions and host.
+export { type BinaryType, CloseEvent, ErrorEvent } from "./client.ts";
+export { WebSocketError } from "./errors.ts";
+export {
+  type AcceptOptions,
+  acceptResponse,
+  computeAccept,
+  type HeaderFields,
+  parseUpgrade,
+  rejectResponse,
+  type UpgradeLimits,
+  type UpgradeRequest,
+} from "./handshake.ts";
+export type { HandlerOptions } from "./server.ts";
+export type { ServerOptions } from "./server-policy.ts";
+export {
+  CLOSED,
+  CLOSING,
+  CONNECTING,
+  OPEN,
+  type Payload,
+  ServerWebSocket,
+  type WebSocketHandler,
+} from "./socket.ts";
+export type { UpgradeAccept, UpgradeInfo, UpgradeResult } from "./upgrade.ts";
