@@ -331,7 +331,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       const value = isBinary ? this.binary(data as Uint8Array) : data;
       this.dispatchEvent(new MessageEvent("message", { data: value, origin: this.origin }));
     },
-    pong: (data) => this.dispatchEvent(new MessageEvent("pong", { data: this.binary(data) })),
+    pong: (data) => this.dispatchEvent(new MessageEvent("pong", { data: this.binary(data.slice()) })),
     close: (code, reason) => {
       this.closeCode = code || 1005;
       this.closeReason = reason;

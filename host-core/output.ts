@@ -1,8 +1,8 @@
 // A connection's unsent frames, in order, ready for one vectored write: small frames are copied
 // into a shared batch buffer, large payloads kept by reference between them.
 
-// A take's first batch is as large as the last take's final one (between BATCH_MIN and
-// BATCH_HINT_MAX), so a handshake's close echo takes 1 KiB and a stream of echoes one buffer.
+// A take's first batch is as large as the last take's bytes (between BATCH_MIN and BATCH_HINT_MAX),
+// so a handshake's close echo takes 1 KiB and a stream of echoes one buffer.
 const BATCH_MIN = 1024;
 const BATCH_HINT_MAX = 64 * 1024;
 const empty = new Uint8Array(0);
@@ -42,10 +42,16 @@ export class Output {
 
   /** Everything queued since the last take, in order. */
   take(): Uint8Array[] {
-    this.seal();
+    const tail = this.batchEnd - this.batchStart;
+    // A transport may hold what it is given for long (a peer that does not read): a small tail is
+    // copied out, so it does not pin a batch buffer many times its size.
+    if (tail > 0 && tail * 2 < this.batch.length - this.batchStart) {
+      this.chunks.push(this.batch.slice(this.batchStart, this.batchEnd));
+      this.batchStart = this.batchEnd;
+    } else this.seal();
     const out = this.chunks;
     this.chunks = [];
-    if (this.batch.length > 0) this.batchHint = Math.min(this.batch.length, BATCH_HINT_MAX);
+    if (this.queued > 0) this.batchHint = Math.max(BATCH_MIN, Math.min(this.queued, BATCH_HINT_MAX));
     this.batch = empty;
     this.batchStart = this.batchEnd = 0;
     this.queued = 0;

@@ -14,13 +14,6 @@ export {
 } from "./handshake.ts";
 export type { HandlerOptions } from "./server.ts";
 export type { ServerOptions } from "./server-policy.ts";
-export {
-  CLOSED,
-  CLOSING,
-  CONNECTING,
-  OPEN,
-  type Payload,
-  ServerWebSocket,
-  type WebSocketHandler,
-} from "./socket.ts";
+export { type Payload, ServerWebSocket, type WebSocketHandler } from "./socket.ts";
+export { CLOSED, CLOSING, CONNECTING, OPEN, type ReadyState, WebSocketState } from "./state.ts";
 export type { UpgradeAccept, UpgradeInfo, UpgradeResult } from "./upgrade.ts";

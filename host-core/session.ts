@@ -61,7 +61,9 @@ export interface SessionHandler {
   message?(data: string | Uint8Array, isBinary: boolean): void;
   /** Stream mode: a piece of a message. `fin` marks its last piece. */
   fragment?(data: Uint8Array, isBinary: boolean, first: boolean, fin: boolean): void;
+  /** The payload is a view of the core's memory, valid during the call: copy what you keep. */
   ping?(data: Uint8Array): void;
+  /** The payload is a view of the core's memory, valid during the call: copy what you keep. */
   pong?(data: Uint8Array): void;
   close?(code: number, reason: string): void;
   error?(error: WebSocketError): void;
@@ -196,8 +198,8 @@ export class Session {
       fragment: this.stream
         ? (data, isBinary, first, fin) => out.push({ type: "fragment", data, isBinary, first, fin })
         : undefined,
-      ping: (data) => out.push({ type: "ping", data }),
-      pong: (data) => out.push({ type: "pong", data }),
+      ping: (data) => out.push({ type: "ping", data: data.slice() }),
+      pong: (data) => out.push({ type: "pong", data: data.slice() }),
       close: (code, reason) => out.push({ type: "close", code, reason }),
       error: (error) => out.push({ type: "error", error }),
     });
@@ -234,9 +236,10 @@ export class Session {
       } else if (kind === KIND_REPLY) {
         this.output.copy(u8, ptr, len);
       } else if (kind === KIND_PING) {
-        h.ping?.(u8.slice(ptr, ptr + len));
+        // A view, not a copy: a ping flood must not allocate a buffer per ping.
+        h.ping?.(u8.subarray(ptr, ptr + len));
       } else if (kind === KIND_PONG) {
-        h.pong?.(u8.slice(ptr, ptr + len));
+        h.pong?.(u8.subarray(ptr, ptr + len));
       } else if (kind === KIND_CLOSE) {
         this.sync();
         h.close?.(head >>> CODE_SHIFT, textDecoder.decode(u8.subarray(ptr, ptr + len)));

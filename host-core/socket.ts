@@ -6,6 +6,7 @@ import type { Deadlines, Expiring } from "./deadlines.ts";
 import { type WebSocketError, wsError } from "./errors.ts";
 import type { Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
+import { CLOSED, OPEN, type ReadyState, readyStateOf, type WebSocketState } from "./state.ts";
 import type { Transport } from "./transport.ts";
 import type { UpgradeInfo, UpgradeResult } from "./upgrade.ts";
 
@@ -42,10 +43,7 @@ export interface WebSocketHandler<T = unknown> {
   pong?(ws: ServerWebSocket<T>, data: Uint8Array): void;
 }
 
-export const CONNECTING = 0;
-export const OPEN = 1;
-export const CLOSING = 2;
-export const CLOSED = 3;
+export { CLOSED, CLOSING, CONNECTING, OPEN } from "./state.ts";
 
 /** What send() and ping() take: text, or the bytes of a buffer or a view's window. */
 export type Payload = string | ArrayBuffer | ArrayBufferView;
@@ -77,8 +75,13 @@ export class ServerWebSocket<T = unknown> {
   }
 
   /** OPEN, then CLOSING once a close frame was sent or received, CLOSED when TCP is gone. */
-  get readyState(): number {
+  get readyState(): ReadyState {
     return this.#driver.readyState;
+  }
+
+  /** The connection's state as the core keeps it: OPEN, CLOSE_SENT, CLOSE_RECEIVED, ... */
+  get state(): WebSocketState {
+    return this.#driver.state;
   }
 
   /** The subprotocol chosen in the handshake, or "". */
@@ -155,16 +158,22 @@ const CLOSE_WAIT = 3;
 
 const encoder = new TextEncoder();
 const empty = new Uint8Array(0);
+// How long a failed connection waits for the peer to close TCP after our close frame.
+const FAIL_LINGER = 250;
 
 /** One open WebSocket as the server drives it: it owns the Session and the Transport. */
 export class SocketDriver<T> implements Expiring {
   readonly ws: ServerWebSocket<T>;
-  readyState = OPEN;
   dropped = 0;
   private readonly session: Session;
   private readonly events: SessionHandler;
   private batching = false;
+  // Reading is paused by the user, or while more than highWaterMark bytes wait to be written.
+  private userPaused = false;
+  private throttled = false;
   private flushQueued = false;
+  // The transport's last write answered false: output waits in the session until drain.
+  private backedUp = false;
   private needDrain = false;
   private active = false;
   private ended = false;
@@ -196,6 +205,15 @@ export class SocketDriver<T> implements Expiring {
     return this.transport.remoteAddress ?? "";
   }
 
+  /** The core's state of the connection; CLOSED once the session is freed. */
+  get state(): WebSocketState {
+    return this.session.state as WebSocketState;
+  }
+
+  get readyState(): ReadyState {
+    return readyStateOf(this.session.state);
+  }
+
   get bufferedAmount(): number {
     return this.session.pendingBytes + this.transport.bufferedAmount;
   }
@@ -203,7 +221,8 @@ export class SocketDriver<T> implements Expiring {
   send(data: Payload, binary?: boolean): boolean {
     const bytes = bytesOf(data);
     if (this.readyState !== OPEN || this.session.closeSent) return false;
-    if (this.bufferedAmount + bytes.length > this.ctx.policy.backpressureLimit) return this.overLimit();
+    // Past the limit already, as in uWebSockets: a message larger than the limit still goes alone.
+    if (this.bufferedAmount >= this.ctx.policy.backpressureLimit) return this.overLimit();
     this.session.send(bytes, binary ?? typeof data !== "string");
     return this.queued();
   }
@@ -219,7 +238,6 @@ export class SocketDriver<T> implements Expiring {
     // After a received close or a protocol error the close frame is already queued.
     if (this.readyState !== OPEN || this.session.closeSent) return;
     this.session.close(code, reason);
-    this.readyState = CLOSING;
     this.arm(CLOSE_WAIT, this.ctx.policy.closeTimeout);
     this.queued();
   }
@@ -229,11 +247,13 @@ export class SocketDriver<T> implements Expiring {
   }
 
   pause(): void {
+    this.userPaused = true;
     this.transport.pause();
   }
 
   resume(): void {
-    this.transport.resume();
+    this.userPaused = false;
+    if (!this.throttled) this.transport.resume();
   }
 
   cork<R>(fn: () => R): R {
@@ -271,8 +291,16 @@ export class SocketDriver<T> implements Expiring {
     }
   }
 
-  /** The transport's buffer emptied. */
+  /** The transport's buffer emptied: what waited goes now. */
   drained(): void {
+    this.backedUp = false;
+    if (this.session.pendingBytes > 0) this.flush();
+    else this.wrote();
+  }
+
+  /** After a write or a drain: reading follows writing, and a user waiting for drain hears of it. */
+  private wrote(): void {
+    this.throttle();
     if (!this.needDrain || this.bufferedAmount >= this.ctx.policy.highWaterMark) return;
     this.needDrain = false;
     this.ctx.handler.drain?.(this.ws);
@@ -281,7 +309,6 @@ export class SocketDriver<T> implements Expiring {
   /** The transport is gone (closed, reset or destroyed). */
   closed(): void {
     if (this.readyState === CLOSED) return;
-    this.readyState = CLOSED;
     this.ctx.deadlines.delete(this);
     this.session.free();
     this.ctx.handler.close?.(this.ws, this.closeCode, this.closeReason);
@@ -347,10 +374,19 @@ export class SocketDriver<T> implements Expiring {
     return false;
   }
 
-  private flush(): void {
+  /**
+   * Hands the session's output to the transport. While the transport is backed up, output waits in
+   * the session, copied into its batch: a peer that does not read then holds a few large buffers,
+   * not one small chunk (and its bookkeeping) per frame. `force` writes anyway (before end()).
+   */
+  private flush(force = false): void {
     if (this.readyState === CLOSED || this.session.pendingBytes === 0) return;
+    if (this.backedUp && !force) {
+      this.throttle();
+      return;
+    }
     try {
-      this.transport.write(this.session.takeOutput());
+      this.backedUp = !this.transport.write(this.session.takeOutput());
     } catch {
       // A transport that throws is broken; this may run in a microtask, where a throw is nobody's.
       this.transport.destroy();
@@ -358,16 +394,30 @@ export class SocketDriver<T> implements Expiring {
     }
     // send() said false before this write; if the transport took everything at once, no drain
     // event of its own will come.
-    this.drained();
+    this.wrote();
+  }
+
+  /**
+   * Reading follows writing: while more than highWaterMark bytes wait to be written (pongs to a ping
+   * flood, echoes to a peer that does not read), the socket is not read, so the peer's own TCP
+   * window holds what it sends. A user's pause() stays in force on top.
+   */
+  private throttle(): void {
+    const over = this.bufferedAmount > this.ctx.policy.highWaterMark;
+    if (over === this.throttled || this.readyState === CLOSED) return;
+    this.throttled = over;
+    if (over) this.transport.pause();
+    else if (!this.userPaused) this.transport.resume();
   }
 
   private shutdown(): void {
     if (this.ended || this.readyState === CLOSED) return;
     this.ended = true;
-    this.readyState = CLOSING;
-    this.flush();
+    this.flush(true);
     this.transport.end();
-    this.arm(CLOSE_WAIT, this.ctx.policy.closeTimeout);
+    // 7.1.7: a failed connection is dropped soon after our close; a clean one waits for the peer.
+    const { closeTimeout } = this.ctx.policy;
+    this.arm(CLOSE_WAIT, this.session.failed ? Math.min(closeTimeout, FAIL_LINGER) : closeTimeout);
   }
 
   private armIdle(): void {
@@ -414,12 +464,13 @@ class SessionEvents<T> implements SessionHandler {
     this.h.fragment?.(this.ws, data, isBinary, first, fin);
   }
 
+  // The session's view is copied only for a handler that takes it.
   ping(data: Uint8Array): void {
-    this.h.ping?.(this.ws, data);
+    this.h.ping?.(this.ws, data.slice());
   }
 
   pong(data: Uint8Array): void {
-    this.h.pong?.(this.ws, data);
+    this.h.pong?.(this.ws, data.slice());
   }
 
   close(code: number, reason: string): void {

@@ -104,8 +104,15 @@ export class DenoConnection implements Transport {
       if (n === null) break;
       if (this.paused) await new Promise<void>((resume) => (this.resumeRead = resume));
       if (this.destroyed) break;
-      // Outside the try: an exception from a user's handler is theirs, uncaught as on Node and Bun.
-      this.events.data(buffer.subarray(0, n));
+      try {
+        this.events.data(buffer.subarray(0, n));
+      } catch (err) {
+        // A handler's exception is the user's: uncaught, as on Node and Bun, and the loop goes on
+        // (thrown here it would end this connection's reads, unseen).
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
       if (n === buffer.length && n < INPUT_CAP) buffer = new Uint8Array(n * 2);
     }
     this.readDone = true;

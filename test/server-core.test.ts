@@ -622,24 +622,26 @@ describe("lifecycle", () => {
 });
 
 describe("backpressureLimit", () => {
-  it("closes with 1008 after what is queued when a send would pass it", () => {
+  it("closes with 1008 after what is queued once bufferedAmount has reached it", () => {
     let results: boolean[] = [];
     let socket: ServerWebSocket | undefined;
     const { request } = server(
       {
         open: (ws) => {
           socket = ws;
-          results = [ws.send(new Uint8Array(40)), ws.send(new Uint8Array(40)), ws.send(new Uint8Array(40))];
+          const send = () => ws.send(new Uint8Array(40));
+          // 42 bytes each: the third starts below the limit and goes; the fourth does not.
+          results = [send(), send(), send(), send()];
         },
       },
       { backpressureLimit: 100 },
     );
     const t = request();
-    expect(results).toEqual([true, true, false]);
+    expect(results).toEqual([true, true, true, false]);
     const frames = t.frames(1);
-    expect(frames.map((f) => f.op)).toEqual([Op.binary, Op.binary, Op.close]);
-    expect(frames[2].payload.readUInt16BE(0)).toBe(1008);
-    expect(frames[2].payload.subarray(2).toString()).toBe("backpressure limit");
+    expect(frames.map((f) => f.op)).toEqual([Op.binary, Op.binary, Op.binary, Op.close]);
+    expect(frames[3].payload.readUInt16BE(0)).toBe(1008);
+    expect(frames[3].payload.subarray(2).toString()).toBe("backpressure limit");
     expect(socket!.dropped).toBe(1);
     expect(socket!.readyState).toBe(2);
   });
@@ -688,6 +690,7 @@ describe("public surface", () => {
         "pause",
         "ping",
         "protocol",
+        "state",
         "readyState",
         "remoteAddress",
         "resume",
