@@ -1,0 +1,234 @@
+// The differential check: one stream through Session on a core, fed in the stream's chunks, against
+// what the reference decoder says must happen.
+import { STATE_CLOSE_ACKNOWLEDGED, STATE_FAILED, STATE_OPEN } from "../../host-core/abi.ts";
+import type { Core } from "../../host-core/core.ts";
+import { Session, type SessionHandler } from "../../host-core/session.ts";
+import { Decoder, type Expected, type Timing } from "./reference.ts";
+import type { Stream } from "./streams.ts";
+
+/** What went wrong, by the comparison that found it. */
+export type DivergenceKind =
+  | "exception"
+  | "events" // different events, contents or order
+  | "error" // the same failure reported with another code or close code
+  | "event call" // an event reported by another receive() call than the one with its last byte
+  | "error call" // the failure reported by another receive() call than the one with the breaking byte
+  | "output" // other frames queued: pongs, the close owed, anything after it
+  | "state"
+  | "builds"; // SIMD and scalar differ
+
+export interface Divergence {
+  kind: DivergenceKind;
+  build: string;
+  detail: string;
+}
+
+/** What a session did with a stream: its events with the call that reported each, its output. */
+export interface Actual {
+  events: { call: number; event: Expected }[];
+  output: Uint8Array;
+  state: number;
+}
+
+export interface Expectation {
+  events: { call: number; event: Expected }[];
+  replies: Expected[];
+  state: number;
+}
+
+export function expectation(stream: Stream, timing: Timing): Expectation {
+  const d = new Decoder({ ...stream, timing }).pushAll(stream.bytes);
+  // The call whose chunk holds byte `at`.
+  const ends: number[] = [];
+  let end = 0;
+  for (const n of stream.chunks) ends.push((end += n));
+  let call = 0;
+  const events = d.events.map(({ at, event }) => {
+    while (ends[call] <= at) call++;
+    return { call, event };
+  });
+  const last = d.events.at(-1)?.event.type;
+  const state = last === "error" ? STATE_FAILED : last === "close" ? STATE_CLOSE_ACKNOWLEDGED : STATE_OPEN;
+  return { events, replies: d.replies, state };
+}
+
+export function run(core: Core, stream: Stream): Actual {
+  const { role, maxFrameSize, maxMessageSize, textAs } = stream;
+  const session = new Session({ role, maxFrameSize, maxMessageSize, textAs, core, autoFree: false });
+  const events: Actual["events"] = [];
+  let call = 0;
+  // One handler for the whole stream: Session.events() would build one per call.
+  const handler: SessionHandler = {
+    message: (data, isBinary) =>
+      events.push({
+        call,
+        event:
+          typeof data === "string"
+            ? { type: "message", isBinary, data: empty, text: data }
+            : { type: "message", isBinary, data, text: "" },
+      }),
+    ping: (data) => events.push({ call, event: { type: "ping", data } }),
+    pong: (data) => events.push({ call, event: { type: "pong", data } }),
+    close: (code, reason) => events.push({ call, event: { type: "close", code, reason } }),
+    error: (e) => events.push({ call, event: { type: "error", code: e.code, closeCode: e.closeCode } }),
+  };
+  let off = 0;
+  for (const n of stream.chunks) {
+    session.receive(stream.bytes.subarray(off, off + n), handler);
+    off += n;
+    call++;
+  }
+  const output = Buffer.concat(session.takeOutput());
+  const state = session.state;
+  session.free();
+  return { events, output: new Uint8Array(output.buffer, output.byteOffset, output.length), state };
+}
+
+const empty = new Uint8Array(0);
+
+/** The first way `actual` differs from `expected`, or undefined. */
+export function compare(
+  stream: Stream,
+  expected: Expectation,
+  actual: Actual,
+): Omit<Divergence, "build"> | undefined {
+  const n = Math.max(expected.events.length, actual.events.length);
+  for (let i = 0; i < n; i++) {
+    const want = expected.events[i];
+    const got = actual.events[i];
+    if (!want || !got || !same(stream, want.event, got.event)) {
+      const bothErrors = want?.event.type === "error" && got?.event.type === "error";
+      return {
+        kind: bothErrors ? "error" : "events",
+        detail: `event ${i}: expected ${want ? describe(want.event) : "nothing"}, got ${got ? describe(got.event) : "nothing"}`,
+      };
+    }
+    if (want.call !== got.call) {
+      return {
+        kind: want.event.type === "error" ? "error call" : "event call",
+        detail: `${describe(want.event)}: expected in receive() call ${want.call}, reported in call ${got.call}`,
+      };
+    }
+  }
+  const output = compareOutput(stream, expected.replies, actual.output);
+  if (output) return { kind: "output", detail: output };
+  if (expected.state !== actual.state)
+    return { kind: "state", detail: `expected state ${expected.state}, got ${actual.state}` };
+  return undefined;
+}
+
+/** The queued frames, decoded as the peer would, against the replies owed. */
+function compareOutput(stream: Stream, replies: Expected[], output: Uint8Array): string | undefined {
+  // The peer of a server session expects unmasked frames; the peer of a client, masked ones.
+  const peer = new Decoder({
+    role: stream.role === "server" ? "client" : "server",
+    maxFrameSize: 0,
+    maxMessageSize: 0,
+    timing: "byte",
+  }).pushAll(output);
+  const got = peer.events.map((e) => e.event);
+  for (let i = 0; i < Math.max(got.length, replies.length); i++) {
+    if (!got[i] || !replies[i] || !same(stream, replies[i], got[i]))
+      return `reply ${i}: expected ${replies[i] ? describe(replies[i]) : "nothing"}, got ${got[i] ? describe(got[i]) : "nothing"} (output ${hexHead(output)})`;
+  }
+  if (peer.consumed < output.length) return `${output.length - peer.consumed} bytes queued after the close`;
+  if (!peer.atFrameBoundary) return `the output ends inside a frame (${hexHead(output)})`;
+  return undefined;
+}
+
+function same(stream: Stream, a: Expected, b: Expected): boolean {
+  if (a.type !== b.type) return false;
+  switch (a.type) {
+    case "message": {
+      const m = b as typeof a;
+      if (a.isBinary !== m.isBinary) return false;
+      // Text as a string is compared as a string, everything else as bytes.
+      if (!a.isBinary && stream.textAs === "string") return a.text === m.text;
+      return Buffer.compare(a.data, m.data) === 0;
+    }
+    case "ping":
+    case "pong":
+      return Buffer.compare(a.data, (b as typeof a).data) === 0;
+    case "close": {
+      const c = b as typeof a;
+      return a.code === c.code && a.reason === c.reason;
+    }
+    case "error": {
+      const e = b as typeof a;
+      return a.code === e.code && a.closeCode === e.closeCode;
+    }
+  }
+}
+
+/** Whether two builds did exactly the same (client output differs only by its masking keys). */
+export function sameActual(stream: Stream, a: Actual, b: Actual): string | undefined {
+  if (a.state !== b.state) return `states ${a.state} and ${b.state}`;
+  if (a.events.length !== b.events.length) return `${a.events.length} and ${b.events.length} events`;
+  for (let i = 0; i < a.events.length; i++) {
+    const x = a.events[i];
+    const y = b.events[i];
+    if (x.call !== y.call || !same(stream, x.event, y.event))
+      return `event ${i}: ${describe(x.event)} in call ${x.call}, ${describe(y.event)} in call ${y.call}`;
+  }
+  if (
+    stream.role === "server" ? Buffer.compare(a.output, b.output) !== 0 : a.output.length !== b.output.length
+  )
+    return `outputs ${hexHead(a.output)} and ${hexHead(b.output)}`;
+  return undefined;
+}
+
+export function describe(e: Expected): string {
+  switch (e.type) {
+    case "message":
+      return e.isBinary || e.text === ""
+        ? `${e.isBinary ? "binary" : "text"} message of ${e.data.length} bytes ${hexHead(e.data)}`
+        : `text message ${JSON.stringify(e.text.length > 40 ? `${e.text.slice(0, 40)}...` : e.text)} (${e.text.length} chars)`;
+    case "ping":
+    case "pong":
+      return `${e.type} ${hexHead(e.data)}`;
+    case "close":
+      return `close ${e.code} ${JSON.stringify(e.reason)}`;
+    case "error":
+      return `error ${e.code} (close ${e.closeCode})`;
+  }
+}
+
+function hexHead(bytes: Uint8Array): string {
+  const h = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 32)).toString("hex");
+  return bytes.length > 32 ? `${h}... (${bytes.length} bytes)` : `[${h}]`;
+}
+
+/**
+ * Every build against the reference, then the builds against each other. The first divergence, with
+ * what the other builds did on the same stream, or undefined.
+ */
+export function checkStream(
+  stream: Stream,
+  cores: { name: string; core: Core }[],
+  timing: Timing,
+): Divergence | undefined {
+  const expected = expectation(stream, timing);
+  const results = cores.map(({ name, core }): { name: string; actual?: Actual; d?: Divergence } => {
+    try {
+      const actual = run(core, stream);
+      const d = compare(stream, expected, actual);
+      return { name, actual, d: d && { ...d, build: name } };
+    } catch (err) {
+      const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      return { name, d: { kind: "exception", build: name, detail } };
+    }
+  });
+  const first = results.find((r) => r.d)?.d;
+  if (first) {
+    const others = results.filter((r) => r.name !== first.build);
+    const same = others.map(
+      (r) => `${r.name}: ${r.d?.detail === first.detail ? "the same" : (r.d?.detail ?? "as expected")}`,
+    );
+    return { ...first, detail: `${first.detail}\n  ${same.join("\n  ")}` };
+  }
+  for (let i = 1; i < results.length; i++) {
+    const d = sameActual(stream, results[0].actual!, results[i].actual!);
+    if (d) return { kind: "builds", build: `${results[0].name}/${results[i].name}`, detail: d };
+  }
+  return undefined;
+}

@@ -1,0 +1,155 @@
+// One fuzzing thread: generates its share of the streams, checks each on both builds, reports
+// divergences (shrunk) and counts to run.ts. Progress goes through shared memory, so the parent can
+// name the stream even if a core call never returns.
+import { parentPort, workerData } from "node:worker_threads";
+import { createCore } from "../../host-core/inline.ts";
+import { checkStream, type Divergence } from "./check.ts";
+import type { Timing } from "./reference.ts";
+import { generate, type Stream } from "./streams.ts";
+
+export interface Job {
+  /** Fixed seed: streams offset, offset + step, ... below `streams`. Without: random seeds until `deadline`. */
+  seed?: number;
+  offset: number;
+  step: number;
+  streams: number;
+  deadline: number;
+  timing: Timing;
+  /** Divergences reported in full (the rest are only counted). */
+  detailLimit: number;
+  /** Int32 slots per worker: streams done, current seed, current index. */
+  progress: SharedArrayBuffer;
+  slot: number;
+}
+
+export interface Found {
+  seed: number;
+  index: number;
+  divergence: Divergence;
+  /** Under fail-fast timing: the stream passes when header rules are decided on the whole header. */
+  failFastOnly: boolean;
+  stream: Stream;
+  shrunk: Stream;
+  shrunkDivergence: Divergence;
+}
+
+export type WorkerMessage =
+  | { type: "found"; found: Found }
+  | {
+      type: "done";
+      streams: number;
+      bytes: number;
+      counts: Record<string, number>;
+      failFastOnly: number;
+      leaked: number;
+    };
+
+export const SEEDS_PER_BATCH = 100_000;
+
+const cores = [
+  { name: "simd", core: createCore("simd") },
+  { name: "scalar", core: createCore("scalar") },
+];
+
+/** Checks one stream; `timing` as the job says. */
+export function check(stream: Stream, timing: Timing): Divergence | undefined {
+  return checkStream(stream, cores, timing);
+}
+
+/**
+ * A smaller stream with a divergence of the same kind: drops byte ranges (halving their size) and
+ * merges chunks while that holds, within a budget of checks.
+ */
+export function shrink(stream: Stream, kind: string, timing: Timing): Stream {
+  let best = stream;
+  let budget = 3000;
+  const holds = (s: Stream): boolean => budget-- > 0 && check(s, timing)?.kind === kind;
+  for (let size = best.bytes.length >> 1; size >= 1 && budget > 0; size >>= 1) {
+    for (let at = 0; at + size <= best.bytes.length && budget > 0; ) {
+      const candidate = without(best, at, size);
+      if (holds(candidate)) best = candidate;
+      else at += size;
+    }
+  }
+  for (let i = 0; i + 1 < best.chunks.length && budget > 0; ) {
+    const chunks = [...best.chunks];
+    chunks.splice(i, 2, chunks[i] + chunks[i + 1]);
+    const candidate = { ...best, chunks };
+    if (holds(candidate)) best = candidate;
+    else i++;
+  }
+  return best;
+}
+
+/** The stream without bytes [at, at + size), its chunk boundaries kept where they still fall. */
+function without(s: Stream, at: number, size: number): Stream {
+  const bytes = new Uint8Array(s.bytes.length - size);
+  bytes.set(s.bytes.subarray(0, at));
+  bytes.set(s.bytes.subarray(at + size), at);
+  const chunks: number[] = [];
+  let start = 0;
+  for (const n of s.chunks) {
+    const end = start + n;
+    const kept = Math.max(0, Math.min(end, at + size) - Math.max(start, at));
+    if (n - kept > 0) chunks.push(n - kept);
+    start = end;
+  }
+  return { ...s, bytes, chunks };
+}
+
+function main(job: Job): void {
+  const progress = new Int32Array(job.progress);
+  const base = job.slot * 3;
+  const counts: Record<string, number> = {};
+  let done = 0;
+  let bytes = 0;
+  let reported = 0;
+  let failFastOnly = 0;
+  const before = cores.map((c) => c.core.exports.sessionCount());
+  const one = (seed: number, index: number): void => {
+    Atomics.store(progress, base + 1, seed | 0);
+    Atomics.store(progress, base + 2, index);
+    const stream = generate(seed, index);
+    bytes += stream.bytes.length;
+    const divergence = check(stream, job.timing);
+    if (divergence) {
+      counts[divergence.kind] = (counts[divergence.kind] ?? 0) + 1;
+      const onlyTiming = job.timing === "byte" && check(stream, "header") === undefined;
+      if (onlyTiming) failFastOnly++;
+      if (reported++ < job.detailLimit) {
+        const shrunk = shrink(stream, divergence.kind, job.timing);
+        const shrunkDivergence = check(shrunk, job.timing) ?? divergence;
+        const found: Found = {
+          seed,
+          index,
+          divergence,
+          failFastOnly: onlyTiming,
+          stream,
+          shrunk,
+          shrunkDivergence,
+        };
+        parentPort!.postMessage({ type: "found", found } satisfies WorkerMessage);
+      }
+    }
+    Atomics.store(progress, base, ++done);
+  };
+  if (job.seed !== undefined) {
+    for (let i = job.offset; i < job.streams; i += job.step) one(job.seed, i);
+  } else {
+    while (Date.now() < job.deadline) {
+      const seed = crypto.getRandomValues(new Uint32Array(1))[0];
+      for (let i = 0; i < SEEDS_PER_BATCH && Date.now() < job.deadline; i++) one(seed, i);
+    }
+  }
+  const leaked = cores.reduce((n, c, i) => n + c.core.exports.sessionCount() - before[i], 0);
+  parentPort!.postMessage({
+    type: "done",
+    streams: done,
+    bytes,
+    counts,
+    failFastOnly,
+    leaked,
+  } satisfies WorkerMessage);
+}
+
+if (parentPort && workerData) main(workerData as Job);
