@@ -72,16 +72,22 @@ export function run(core: Core, stream: Stream): Actual {
     close: (code, reason) => events.push({ call, event: { type: "close", code, reason } }),
     error: (e) => events.push({ call, event: { type: "error", code: e.code, closeCode: e.closeCode } }),
   };
-  let off = 0;
-  for (const n of stream.chunks) {
-    session.receive(stream.bytes.subarray(off, off + n), handler);
-    off += n;
-    call++;
+  try {
+    let off = 0;
+    for (const n of stream.chunks) {
+      session.receive(stream.bytes.subarray(off, off + n), handler);
+      off += n;
+      call++;
+    }
+    const output = Buffer.concat(session.takeOutput());
+    return {
+      events,
+      output: new Uint8Array(output.buffer, output.byteOffset, output.length),
+      state: session.state,
+    };
+  } finally {
+    session.free();
   }
-  const output = Buffer.concat(session.takeOutput());
-  const state = session.state;
-  session.free();
-  return { events, output: new Uint8Array(output.buffer, output.byteOffset, output.length), state };
 }
 
 const empty = new Uint8Array(0);
@@ -98,9 +104,10 @@ export function compare(
     const got = actual.events[i];
     if (!want || !got || !same(stream, want.event, got.event)) {
       const bothErrors = want?.event.type === "error" && got?.event.type === "error";
+      const where = want && got ? difference(want.event, got.event) : "";
       return {
         kind: bothErrors ? "error" : "events",
-        detail: `event ${i}: expected ${want ? describe(want.event) : "nothing"}, got ${got ? describe(got.event) : "nothing"}`,
+        detail: `event ${i}: expected ${want ? describe(want.event) : "nothing"}, got ${got ? describe(got.event) : "nothing"}${where}`,
       };
     }
     if (want.call !== got.call) {
@@ -117,15 +124,15 @@ export function compare(
   return undefined;
 }
 
-/** The queued frames, decoded as the peer would, against the replies owed. */
+/** The queued frames as the peer decodes them: it expects unmasked frames from a server, masked from a client. */
+export function decodeOutput(stream: Stream, output: Uint8Array): Decoder {
+  const role = stream.role === "server" ? "client" : "server";
+  return new Decoder({ role, maxFrameSize: 0, maxMessageSize: 0, timing: "byte" }).pushAll(output);
+}
+
+/** The queued frames against the replies owed. */
 function compareOutput(stream: Stream, replies: Expected[], output: Uint8Array): string | undefined {
-  // The peer of a server session expects unmasked frames; the peer of a client, masked ones.
-  const peer = new Decoder({
-    role: stream.role === "server" ? "client" : "server",
-    maxFrameSize: 0,
-    maxMessageSize: 0,
-    timing: "byte",
-  }).pushAll(output);
+  const peer = decodeOutput(stream, output);
   const got = peer.events.map((e) => e.event);
   for (let i = 0; i < Math.max(got.length, replies.length); i++) {
     if (!got[i] || !replies[i] || !same(stream, replies[i], got[i]))
@@ -175,6 +182,15 @@ export function sameActual(stream: Stream, a: Actual, b: Actual): string | undef
   )
     return `outputs ${hexHead(a.output)} and ${hexHead(b.output)}`;
   return undefined;
+}
+
+/** Where two messages' contents part, when they are messages of the same type. */
+function difference(a: Expected, b: Expected): string {
+  if (a.type !== "message" || b.type !== "message" || a.isBinary !== b.isBinary) return "";
+  const [x, y, unit] = a.text || b.text ? [a.text, b.text, "character"] : [a.data, b.data, "byte"];
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return `; they differ from ${unit} ${i}`;
 }
 
 export function describe(e: Expected): string {

@@ -211,6 +211,8 @@ export class Decoder {
   readonly events: Timed[] = [];
   /** The frames it must queue in answer, in order. */
   readonly replies: Reply[] = [];
+  /** Where each frame began. */
+  readonly frameStarts: number[] = [];
   readonly expectsMask: boolean;
   readonly maxFrameSize: number;
   readonly maxMessageSize: number;
@@ -261,6 +263,7 @@ export class Decoder {
     const h = this.header;
     const i = h.bytes.push(b) - 1;
     if (i === 0) {
+      this.frameStarts.push(at);
       h.fin = (b & 0x80) !== 0;
       h.rsv = (b >> 4) & 7;
       h.op = b & 0x0f;

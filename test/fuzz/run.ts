@@ -11,9 +11,9 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { Divergence } from "./check.ts";
+import { type Divergence, decodeOutput, describe, expectation, run } from "./check.ts";
 import type { Timing } from "./reference.ts";
-import { hex, type Stream } from "./streams.ts";
+import { generate, hex, type Stream } from "./streams.ts";
 import type { Found, Job, WorkerMessage } from "./worker.ts";
 
 export interface FuzzOptions {
@@ -112,7 +112,10 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         };
         report.hangs.push(hang);
         log(
-          `HANG: no stream finished for ${HANG_MS / 1000} s; replay: npm run fuzz -- --seed ${hang.seed} --stream ${hang.index}`,
+          [
+            `HANG: no stream finished for ${HANG_MS / 1000} s; replay: ${envOf(timing)} npm run fuzz -- --seed ${hang.seed} --stream ${hang.index}`,
+            ...describeStream(generate(hang.seed, hang.index), "stream"),
+          ].join("\n"),
         );
         report.streams += done;
         worker.terminate();
@@ -167,7 +170,7 @@ export function summary(r: FuzzReport): string {
   return [
     `${r.streams.toLocaleString("en")} streams (${(r.bytes / 1e6).toFixed(0)} MB) in ${r.seconds.toFixed(1)} s, ` +
       `${Math.round(r.streams / r.seconds).toLocaleString("en")}/s, seed ${r.seed ?? "random per batch"}, ` +
-      `timing ${r.timing} (FUZZ_FAIL_FAST=${r.timing === "byte" ? 1 : 0})`,
+      `timing ${r.timing} (${envOf(r.timing)})`,
     `divergences: ${divergences}${kinds.length ? ` (${kinds.join(", ")})` : ""}` +
       (r.timing === "byte" && divergences > 0 ? `, ${r.failFastOnly} of them fail-fast timing only` : ""),
     ...(r.hangs.length ? [`hangs: ${r.hangs.length}`] : []),
@@ -176,8 +179,12 @@ export function summary(r: FuzzReport): string {
   ].join("\n");
 }
 
+function envOf(timing: Timing): string {
+  return `FUZZ_FAIL_FAST=${timing === "byte" ? 1 : 0}`;
+}
+
 export function formatFound(f: Found, timing: Timing): string {
-  const env = `FUZZ_FAIL_FAST=${timing === "byte" ? 1 : 0}`;
+  const env = envOf(timing);
   return [
     `DIVERGENCE (${f.divergence.kind}, ${f.divergence.build}) seed ${f.seed} stream ${f.index}` +
       (f.failFastOnly ? " [fail-fast timing only]" : ""),
@@ -191,7 +198,8 @@ export function formatFound(f: Found, timing: Timing): string {
 
 function describeStream(s: Stream, label: string): string[] {
   const limits = `maxFrameSize ${s.maxFrameSize}, maxMessageSize ${s.maxMessageSize}, textAs ${s.textAs}`;
-  const shown = s.bytes.length > 4096 ? `${hex(s.bytes.subarray(0, 4096))}...` : hex(s.bytes);
+  // Long streams are for --seed and --stream to replay; their start is enough to read.
+  const shown = s.bytes.length > 1024 ? `${hex(s.bytes.subarray(0, 1024))}...` : hex(s.bytes);
   return [
     `  ${label}: ${s.role} session, ${limits}${label === "stream" ? `; ${s.recipe.join("; ") || "valid"}` : ""}`,
     `  ${label} chunks: ${runLengths(s.chunks)}`,
@@ -213,15 +221,26 @@ function runLengths(sizes: number[]): string {
 
 /** Replays one stream in this thread and prints what the reference and each build did. */
 async function replay(seed: number, index: number, timing: Timing): Promise<boolean> {
-  const { generate } = await import("./streams.ts");
-  const { check } = await import("./worker.ts");
-  const { describe, expectation } = await import("./check.ts");
+  // Loaded here only: importing worker.ts instantiates both cores.
+  const { check, cores } = await import("./worker.ts");
   const stream = generate(seed, index);
   console.log(`seed ${seed} stream ${index}, timing ${timing}`);
   console.log(describeStream(stream, "stream").join("\n"));
   const expected = expectation(stream, timing);
   console.log("expected:");
   for (const e of expected.events) console.log(`  call ${e.call}: ${describe(e.event)}`);
+  console.log(`  then queued: ${expected.replies.map(describe).join(", ") || "nothing"}`);
+  for (const { name, core } of cores) {
+    console.log(`${name}:`);
+    try {
+      const actual = run(core, stream);
+      for (const e of actual.events) console.log(`  call ${e.call}: ${describe(e.event)}`);
+      const queued = decodeOutput(stream, actual.output).events.map((e) => describe(e.event));
+      console.log(`  then queued: ${queued.join(", ") || "nothing"} (${hex(actual.output.subarray(0, 64))})`);
+    } catch (err) {
+      console.log(`  threw ${err instanceof Error ? err.stack : err}`);
+    }
+  }
   const d: Divergence | undefined = check(stream, timing);
   console.log(d ? `DIVERGENCE (${d.kind}, ${d.build}): ${d.detail}` : "both builds agree with the reference");
   return d === undefined;

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { createCore } from "../../host-core/inline.ts";
 import { checkStream, type Divergence } from "./check.ts";
-import type { Timing } from "./reference.ts";
+import { Decoder, type Timing } from "./reference.ts";
 import { generate, type Stream } from "./streams.ts";
 
 export interface Job {
@@ -46,7 +46,7 @@ export type WorkerMessage =
 
 export const SEEDS_PER_BATCH = 100_000;
 
-const cores = [
+export const cores = [
   { name: "simd", core: createCore("simd") },
   { name: "scalar", core: createCore("scalar") },
 ];
@@ -56,22 +56,23 @@ export function check(stream: Stream, timing: Timing): Divergence | undefined {
   return checkStream(stream, cores, timing);
 }
 
+// Shrinking stops after this long, well before run.ts would take the worker for hung.
+const SHRINK_MS = 3000;
+
 /**
- * A smaller stream with a divergence of the same kind: drops byte ranges (halving their size) and
- * merges chunks while that holds, within a budget of checks.
+ * A smaller stream with a divergence of the same kind: drops runs of whole frames, then runs of
+ * bytes (halving the run each pass), then merges chunks, while that holds and time is left.
  */
 export function shrink(stream: Stream, kind: string, timing: Timing): Stream {
-  let best = stream;
-  let budget = 3000;
-  const holds = (s: Stream): boolean => budget-- > 0 && check(s, timing)?.kind === kind;
-  for (let size = best.bytes.length >> 1; size >= 1 && budget > 0; size >>= 1) {
-    for (let at = 0; at + size <= best.bytes.length && budget > 0; ) {
-      const candidate = without(best, at, size);
-      if (holds(candidate)) best = candidate;
-      else at += size;
-    }
-  }
-  for (let i = 0; i + 1 < best.chunks.length && budget > 0; ) {
+  const deadline = Date.now() + SHRINK_MS;
+  const holds = (s: Stream): boolean => Date.now() < deadline && check(s, timing)?.kind === kind;
+  const frames = (s: Stream): number[] => [
+    ...new Decoder({ ...s, timing }).pushAll(s.bytes).frameStarts,
+    s.bytes.length,
+  ];
+  const bytes = (s: Stream): number[] => Array.from({ length: s.bytes.length + 1 }, (_, i) => i);
+  let best = dropRuns(dropRuns(stream, frames, holds), bytes, holds);
+  for (let i = 0; i + 1 < best.chunks.length && Date.now() < deadline; ) {
     const chunks = [...best.chunks];
     chunks.splice(i, 2, chunks[i] + chunks[i + 1]);
     const candidate = { ...best, chunks };
@@ -79,6 +80,21 @@ export function shrink(stream: Stream, kind: string, timing: Timing): Stream {
     else i++;
   }
   return best;
+}
+
+/** Removes runs of consecutive units (`units` gives their boundaries) while `holds` stays true. */
+function dropRuns(s: Stream, units: (s: Stream) => number[], holds: (s: Stream) => boolean): Stream {
+  let cuts = units(s);
+  for (let k = Math.max(1, (cuts.length - 1) >> 1); ; k >>= 1) {
+    for (let i = 0; i + k < cuts.length; ) {
+      const candidate = without(s, cuts[i], cuts[i + k] - cuts[i]);
+      if (holds(candidate)) {
+        s = candidate;
+        cuts = units(s);
+      } else i += k;
+    }
+    if (k === 1) return s;
+  }
 }
 
 /** The stream without bytes [at, at + size), its chunk boundaries kept where they still fall. */
