@@ -2,6 +2,7 @@
 // what the reference decoder says must happen.
 import { STATE_CLOSE_ACKNOWLEDGED, STATE_FAILED, STATE_OPEN } from "../../host-core/abi.ts";
 import type { Core } from "../../host-core/core.ts";
+import type { WebSocketError } from "../../host-core/errors.ts";
 import { Session, type SessionHandler } from "../../host-core/session.ts";
 import { Decoder, type Expected, type Timing } from "./reference.ts";
 import type { Stream } from "./streams.ts";
@@ -52,41 +53,71 @@ export function expectation(stream: Stream, timing: Timing): Expectation {
   return { events, replies: d.replies, state };
 }
 
-export function run(core: Core, stream: Stream): Actual {
+/** The stream (and its partner, call for call in turn on the same core) through Session. */
+export function run(core: Core, stream: Stream): Actual[] {
+  const streams = stream.partner ? [stream, stream.partner] : [stream];
+  const feeds = streams.map((s) => feed(core, s));
+  try {
+    for (let call = 0, more = true; more; call++) {
+      more = false;
+      for (const f of feeds) more = f.next(call) || more;
+    }
+    return feeds.map((f) => f.result());
+  } finally {
+    for (const f of feeds) f.session.free();
+  }
+}
+
+/** A session and its stream, fed one chunk per call of next(). */
+function feed(core: Core, stream: Stream) {
   const { role, maxFrameSize, maxMessageSize, textAs } = stream;
   const session = new Session({ role, maxFrameSize, maxMessageSize, textAs, core, autoFree: false });
-  const events: Actual["events"] = [];
-  let call = 0;
-  // One handler for the whole stream: Session.events() would build one per call.
-  const handler: SessionHandler = {
-    message: (data, isBinary) =>
-      events.push({
-        call,
-        event:
-          typeof data === "string"
-            ? { type: "message", isBinary, data: empty, text: data }
-            : { type: "message", isBinary, data, text: "" },
-      }),
-    ping: (data) => events.push({ call, event: { type: "ping", data } }),
-    pong: (data) => events.push({ call, event: { type: "pong", data } }),
-    close: (code, reason) => events.push({ call, event: { type: "close", code, reason } }),
-    error: (e) => events.push({ call, event: { type: "error", code: e.code, closeCode: e.closeCode } }),
+  const recorder = new Recorder();
+  let off = 0;
+  return {
+    session,
+    /** Feeds chunk `n`; false once there are none left. */
+    next(n: number): boolean {
+      if (n >= stream.chunks.length) return false;
+      recorder.call = n;
+      session.receive(stream.bytes.subarray(off, off + stream.chunks[n]), recorder);
+      off += stream.chunks[n];
+      return true;
+    },
+    result(): Actual {
+      const output = Buffer.concat(session.takeOutput());
+      return {
+        events: recorder.events,
+        output: new Uint8Array(output.buffer, output.byteOffset, output.length),
+        state: session.state,
+      };
+    },
   };
-  try {
-    let off = 0;
-    for (const n of stream.chunks) {
-      session.receive(stream.bytes.subarray(off, off + n), handler);
-      off += n;
-      call++;
-    }
-    const output = Buffer.concat(session.takeOutput());
-    return {
-      events,
-      output: new Uint8Array(output.buffer, output.byteOffset, output.length),
-      state: session.state,
-    };
-  } finally {
-    session.free();
+}
+
+/** Every event a session reports, with the receive() call that reported it. */
+class Recorder implements SessionHandler {
+  readonly events: Actual["events"] = [];
+  call = 0;
+
+  message(data: string | Uint8Array, isBinary: boolean): void {
+    const event: Expected =
+      typeof data === "string"
+        ? { type: "message", isBinary, data: empty, text: data }
+        : { type: "message", isBinary, data, text: "" };
+    this.events.push({ call: this.call, event });
+  }
+  ping(data: Uint8Array): void {
+    this.events.push({ call: this.call, event: { type: "ping", data } });
+  }
+  pong(data: Uint8Array): void {
+    this.events.push({ call: this.call, event: { type: "pong", data } });
+  }
+  close(code: number, reason: string): void {
+    this.events.push({ call: this.call, event: { type: "close", code, reason } });
+  }
+  error(e: WebSocketError): void {
+    this.events.push({ call: this.call, event: { type: "error", code: e.code, closeCode: e.closeCode } });
   }
 }
 
@@ -223,12 +254,17 @@ export function checkStream(
   cores: { name: string; core: Core }[],
   timing: Timing,
 ): Divergence | undefined {
-  const expected = expectation(stream, timing);
-  const results = cores.map(({ name, core }): { name: string; actual?: Actual; d?: Divergence } => {
+  const streams = stream.partner ? [stream, stream.partner] : [stream];
+  const expected = streams.map((s) => expectation(s, timing));
+  const results = cores.map(({ name, core }): { name: string; actual?: Actual[]; d?: Divergence } => {
     try {
       const actual = run(core, stream);
-      const d = compare(stream, expected, actual);
-      return { name, actual, d: d && { ...d, build: name } };
+      for (let i = 0; i < streams.length; i++) {
+        const d = compare(streams[i], expected[i], actual[i]);
+        if (d)
+          return { name, actual, d: { ...d, build: name, detail: `${i ? "partner: " : ""}${d.detail}` } };
+      }
+      return { name, actual };
     } catch (err) {
       const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
       return { name, d: { kind: "exception", build: name, detail } };
@@ -236,15 +272,16 @@ export function checkStream(
   });
   const first = results.find((r) => r.d)?.d;
   if (first) {
-    const others = results.filter((r) => r.name !== first.build);
-    const same = others.map(
-      (r) => `${r.name}: ${r.d?.detail === first.detail ? "the same" : (r.d?.detail ?? "as expected")}`,
-    );
-    return { ...first, detail: `${first.detail}\n  ${same.join("\n  ")}` };
+    const others = results
+      .filter((r) => r.name !== first.build)
+      .map((r) => `${r.name}: ${r.d?.detail === first.detail ? "the same" : (r.d?.detail ?? "as expected")}`);
+    return { ...first, detail: `${first.detail}\n  ${others.join("\n  ")}` };
   }
   for (let i = 1; i < results.length; i++) {
-    const d = sameActual(stream, results[0].actual!, results[i].actual!);
-    if (d) return { kind: "builds", build: `${results[0].name}/${results[i].name}`, detail: d };
+    for (let j = 0; j < streams.length; j++) {
+      const d = sameActual(streams[j], results[0].actual![j], results[i].actual![j]);
+      if (d) return { kind: "builds", build: `${results[0].name}/${results[i].name}`, detail: d };
+    }
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ export type Role = "server" | "client";
 /**
  * When a header rule is decided. "byte": on the byte that breaks it (fail fast: opcode, RSV and FIN
  * on byte 0, the mask bit and a control length over 125 on byte 1, a 64-bit length's top bit on
- * byte 2). "header": once the whole header is in, as the core did before it failed fast.
+ * byte 2). "header": once the whole header is in, as the core decides them before its fail-fast change.
  */
 export type Timing = "byte" | "header";
 

@@ -201,9 +201,10 @@ function describeStream(s: Stream, label: string): string[] {
   // Long streams are for --seed and --stream to replay; their start is enough to read.
   const shown = s.bytes.length > 1024 ? `${hex(s.bytes.subarray(0, 1024))}...` : hex(s.bytes);
   return [
-    `  ${label}: ${s.role} session, ${limits}${label === "stream" ? `; ${s.recipe.join("; ") || "valid"}` : ""}`,
+    `  ${label}: ${s.role} session, ${limits}${label === "shrunk" ? "" : `; ${s.recipe.join("; ") || "valid"}`}`,
     `  ${label} chunks: ${runLengths(s.chunks)}`,
     `  ${label} bytes (${s.bytes.length}): ${shown}`,
+    ...(s.partner ? describeStream(s.partner, `${label} partner`) : []),
   ];
 }
 
@@ -224,21 +225,28 @@ async function replay(seed: number, index: number, timing: Timing): Promise<bool
   // Loaded here only: importing worker.ts instantiates both cores.
   const { check, cores } = await import("./worker.ts");
   const stream = generate(seed, index);
+  const streams = stream.partner ? [stream, stream.partner] : [stream];
+  const name = (i: number) => (i ? " (partner)" : "");
   console.log(`seed ${seed} stream ${index}, timing ${timing}`);
   console.log(describeStream(stream, "stream").join("\n"));
-  const expected = expectation(stream, timing);
-  console.log("expected:");
-  for (const e of expected.events) console.log(`  call ${e.call}: ${describe(e.event)}`);
-  console.log(`  then queued: ${expected.replies.map(describe).join(", ") || "nothing"}`);
-  for (const { name, core } of cores) {
-    console.log(`${name}:`);
+  streams.forEach((s, i) => {
+    const expected = expectation(s, timing);
+    console.log(`expected${name(i)}:`);
+    for (const e of expected.events) console.log(`  call ${e.call}: ${describe(e.event)}`);
+    console.log(`  then queued: ${expected.replies.map(describe).join(", ") || "nothing"}`);
+  });
+  for (const { name: build, core } of cores) {
     try {
-      const actual = run(core, stream);
-      for (const e of actual.events) console.log(`  call ${e.call}: ${describe(e.event)}`);
-      const queued = decodeOutput(stream, actual.output).events.map((e) => describe(e.event));
-      console.log(`  then queued: ${queued.join(", ") || "nothing"} (${hex(actual.output.subarray(0, 64))})`);
+      run(core, stream).forEach((actual, i) => {
+        console.log(`${build}${name(i)}:`);
+        for (const e of actual.events) console.log(`  call ${e.call}: ${describe(e.event)}`);
+        const queued = decodeOutput(streams[i], actual.output).events.map((e) => describe(e.event));
+        console.log(
+          `  then queued: ${queued.join(", ") || "nothing"} (${hex(actual.output.subarray(0, 64))})`,
+        );
+      });
     } catch (err) {
-      console.log(`  threw ${err instanceof Error ? err.stack : err}`);
+      console.log(`${build} threw ${err instanceof Error ? err.stack : err}`);
     }
   }
   const d: Divergence | undefined = check(stream, timing);

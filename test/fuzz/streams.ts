@@ -15,6 +15,8 @@ export interface Stream {
   chunks: number[];
   /** What the generator did, for the report. */
   recipe: string[];
+  /** Another session on the same core, its receive() calls alternating with this one's. */
+  partner?: Stream;
 }
 
 /** xoshiro128** seeded through splitmix32: no Math.random, so every stream is reproducible. */
@@ -468,7 +470,14 @@ function chunking(rng: Rng, total: number, large: boolean): number[] {
 /** Stream `index` of `seed`. */
 export function generate(seed: number, index: number): Stream {
   const rng = new Rng(seed, index);
-  const r = rng.int(10_000);
+  const stream = build(rng, rng.int(10_000));
+  // Sessions share the core's regions: one in ten streams has a short one beside it.
+  if (rng.chance(0.1)) stream.partner = build(rng, rng.range(1200, 9999));
+  return stream;
+}
+
+/** `r` in [0, 10000) picks the scale: a flood, large, medium or short. */
+function build(rng: Rng, r: number): Stream {
   // Floods go to a client, whose 2-byte pings cost the core most per input byte.
   const role: Role = r >= 2 && rng.chance(0.5) ? "server" : "client";
   const b = new Builder(rng, r < 30 ? LARGE : r < 1200 ? MEDIUM : SHORT, role === "server");
