@@ -6,7 +6,6 @@
 //   npm run fuzz -- --seed S --stream N            replay one stream and show what happened
 //
 // FUZZ_FAIL_FAST=1 expects header rules to fail on the byte that breaks them; 0 on the whole header.
-
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -50,14 +49,16 @@ export interface FuzzReport {
 // A stream takes milliseconds; a worker this long without finishing one is stuck.
 const HANG_MS = 20_000;
 
-/** The timing the environment asks for: FUZZ_FAIL_FAST=1 (byte), 0 (header). */
+// The core decides header rules once the whole header is in; "byte" once it fails fast.
+const DEFAULT_TIMING: Timing = "header";
+
+/** The timing the environment asks for: FUZZ_FAIL_FAST=1 (byte), 0 (header), else the default. */
 export function timingFromEnv(): Timing {
   const v = process.env.FUZZ_FAIL_FAST;
-  if (v === undefined || v === "") return DEFAULT_TIMING;
-  return v === "0" ? "header" : "byte";
+  if (v === "1") return "byte";
+  if (v === "0") return "header";
+  return DEFAULT_TIMING;
 }
-// The core decides header rules once the whole header is in; switch to "byte" with its fail-fast change.
-const DEFAULT_TIMING: Timing = "header";
 
 export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   const workers = options.workers ?? availableParallelism();
