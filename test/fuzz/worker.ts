@@ -61,8 +61,8 @@ export function check(stream: Stream, timing: Timing): Divergence | undefined {
 const SHRINK_MS = 3000;
 
 /**
- * A smaller stream with a divergence of the same kind: drops runs of whole frames, then runs of
- * bytes (halving the run each pass), then merges chunks, while that holds and time is left.
+ * A smaller stream with a divergence of the same kind: drops the partner, runs of whole frames, then
+ * runs of bytes (halving the run each pass), then merges chunks, while that holds and time is left.
  */
 export function shrink(stream: Stream, kind: string, timing: Timing): Stream {
   const deadline = Date.now() + SHRINK_MS;
@@ -72,7 +72,9 @@ export function shrink(stream: Stream, kind: string, timing: Timing): Stream {
     s.bytes.length,
   ];
   const bytes = (s: Stream): number[] => Array.from({ length: s.bytes.length + 1 }, (_, i) => i);
-  let best = dropRuns(dropRuns(stream, frames, holds), bytes, holds);
+  const alone = { ...stream, partner: undefined };
+  let best = stream.partner && holds(alone) ? alone : stream;
+  best = dropRuns(dropRuns(best, frames, holds), bytes, holds);
   for (let i = 0; i + 1 < best.chunks.length && Date.now() < deadline; ) {
     const chunks = [...best.chunks];
     chunks.splice(i, 2, chunks[i] + chunks[i + 1]);
