@@ -138,13 +138,13 @@ export function compare(
       const where = want && got ? difference(want.event, got.event) : "";
       return {
         kind: bothErrors ? "error" : "events",
-        detail: `event ${i}: expected ${want ? describe(want.event) : "nothing"}, got ${got ? describe(got.event) : "nothing"}${where}`,
+        detail: `event ${i}: expected ${orNothing(want?.event)}, got ${orNothing(got?.event)}${where}`,
       };
     }
     if (want.call !== got.call) {
       return {
         kind: want.event.type === "error" ? "error call" : "event call",
-        detail: `${describe(want.event)}: expected in receive() call ${want.call}, reported in call ${got.call}`,
+        detail: `${describe(want.event)}: expected in receive() call ${want.call}, reported in ${got.call}`,
       };
     }
   }
@@ -155,7 +155,7 @@ export function compare(
   return undefined;
 }
 
-/** The queued frames as the peer decodes them: it expects unmasked frames from a server, masked from a client. */
+/** The queued frames as the peer decodes them: unmasked ones from a server, masked from a client. */
 export function decodeOutput(stream: Stream, output: Uint8Array): Decoder {
   const role = stream.role === "server" ? "client" : "server";
   return new Decoder({ role, maxFrameSize: 0, maxMessageSize: 0, timing: "byte" }).pushAll(output);
@@ -167,7 +167,7 @@ function compareOutput(stream: Stream, replies: Expected[], output: Uint8Array):
   const got = peer.events.map((e) => e.event);
   for (let i = 0; i < Math.max(got.length, replies.length); i++) {
     if (!got[i] || !replies[i] || !same(stream, replies[i], got[i]))
-      return `reply ${i}: expected ${replies[i] ? describe(replies[i]) : "nothing"}, got ${got[i] ? describe(got[i]) : "nothing"} (output ${hexHead(output)})`;
+      return `reply ${i}: expected ${orNothing(replies[i])}, got ${orNothing(got[i])} (${hexHead(output)})`;
   }
   if (peer.consumed < output.length) return `${output.length - peer.consumed} bytes queued after the close`;
   if (!peer.atFrameBoundary) return `the output ends inside a frame (${hexHead(output)})`;
@@ -226,10 +226,12 @@ function difference(a: Expected, b: Expected): string {
 
 export function describe(e: Expected): string {
   switch (e.type) {
-    case "message":
-      return e.isBinary || e.text === ""
-        ? `${e.isBinary ? "binary" : "text"} message of ${e.data.length} bytes ${hexHead(e.data)}`
-        : `text message ${JSON.stringify(e.text.length > 40 ? `${e.text.slice(0, 40)}...` : e.text)} (${e.text.length} chars)`;
+    case "message": {
+      if (e.isBinary || e.text === "")
+        return `${e.isBinary ? "binary" : "text"} message of ${e.data.length} bytes ${hexHead(e.data)}`;
+      const more = e.text.length > 40 ? "..." : "";
+      return `text message ${JSON.stringify(e.text.slice(0, 40))}${more} (${e.text.length} chars)`;
+    }
     case "ping":
     case "pong":
       return `${e.type} ${hexHead(e.data)}`;
@@ -238,6 +240,10 @@ export function describe(e: Expected): string {
     case "error":
       return `error ${e.code} (close ${e.closeCode})`;
   }
+}
+
+function orNothing(e: Expected | undefined): string {
+  return e ? describe(e) : "nothing";
 }
 
 function hexHead(bytes: Uint8Array): string {

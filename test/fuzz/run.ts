@@ -84,8 +84,9 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   };
   const started = performance.now();
   // Workers do not inherit tsx's loader on Node 20: each one loads the worker through tsx's API.
-  const boot = `import("tsx/esm/api").then(({ tsImport }) =>
-    tsImport(${JSON.stringify(new URL("./worker.ts", import.meta.url).href)}, ${JSON.stringify(import.meta.url)}))`;
+  const worker = JSON.stringify(new URL("./worker.ts", import.meta.url).href);
+  const parent = JSON.stringify(import.meta.url);
+  const boot = `import("tsx/esm/api").then(({ tsImport }) => tsImport(${worker}, ${parent}))`;
   const running = Array.from({ length: workers }, (_, slot) => {
     const job: Job = {
       seed,
@@ -114,7 +115,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         report.hangs.push(hang);
         log(
           [
-            `HANG: no stream finished for ${HANG_MS / 1000} s; replay: ${envOf(timing)} npm run fuzz -- --seed ${hang.seed} --stream ${hang.index}`,
+            `HANG: no stream finished in ${HANG_MS / 1000} s: ${replayCommand(timing, hang.seed, hang.index)}`,
             ...describeStream(generate(hang.seed, hang.index), "stream"),
           ].join("\n"),
         );
@@ -149,9 +150,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
           let done = 0;
           for (let w = 0; w < workers; w++) done += Atomics.load(slots, w * 3);
           const s = (performance.now() - started) / 1000;
-          log(
-            `${done.toLocaleString("en")} streams in ${s.toFixed(0)} s (${Math.round(done / s).toLocaleString("en")}/s)`,
-          );
+          log(`${done.toLocaleString("en")} streams in ${s.toFixed(0)} s (${rate(done, s)}/s)`);
         }, every)
       : undefined;
   await Promise.all(running);
@@ -159,6 +158,10 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   report.seconds = (performance.now() - started) / 1000;
   log(summary(report));
   return report;
+}
+
+function rate(streams: number, seconds: number): string {
+  return Math.round(streams / seconds).toLocaleString("en");
 }
 
 function randomSeed(): number {
@@ -170,7 +173,7 @@ export function summary(r: FuzzReport): string {
   const divergences = Object.values(r.counts).reduce((a, b) => a + b, 0);
   return [
     `${r.streams.toLocaleString("en")} streams (${(r.bytes / 1e6).toFixed(0)} MB) in ${r.seconds.toFixed(1)} s, ` +
-      `${Math.round(r.streams / r.seconds).toLocaleString("en")}/s, seed ${r.seed ?? "random per batch"}, ` +
+      `${rate(r.streams, r.seconds)}/s, seed ${r.seed ?? "random per batch"}, ` +
       `timing ${r.timing} (${envOf(r.timing)})`,
     `divergences: ${divergences}${kinds.length ? ` (${kinds.join(", ")})` : ""}` +
       (r.timing === "byte" && divergences > 0 ? `, ${r.failFastOnly} of them fail-fast timing only` : ""),
@@ -184,12 +187,15 @@ function envOf(timing: Timing): string {
   return `FUZZ_FAIL_FAST=${timing === "byte" ? 1 : 0}`;
 }
 
+function replayCommand(timing: Timing, seed: number, index: number): string {
+  return `${envOf(timing)} npm run fuzz -- --seed ${seed} --stream ${index}`;
+}
+
 export function formatFound(f: Found, timing: Timing): string {
-  const env = envOf(timing);
   return [
     `DIVERGENCE (${f.divergence.kind}, ${f.divergence.build}) seed ${f.seed} stream ${f.index}` +
       (f.failFastOnly ? " [fail-fast timing only]" : ""),
-    `  replay: ${env} npm run fuzz -- --seed ${f.seed} --stream ${f.index}`,
+    `  replay: ${replayCommand(timing, f.seed, f.index)}`,
     `  ${f.divergence.detail}`,
     ...describeStream(f.stream, "stream"),
     `  shrunk (${f.shrunkDivergence.kind}): ${f.shrunkDivergence.detail.split("\n")[0]}`,
@@ -199,10 +205,11 @@ export function formatFound(f: Found, timing: Timing): string {
 
 function describeStream(s: Stream, label: string): string[] {
   const limits = `maxFrameSize ${s.maxFrameSize}, maxMessageSize ${s.maxMessageSize}, textAs ${s.textAs}`;
+  const recipe = label === "shrunk" ? "" : `; ${s.recipe.join("; ") || "valid"}`;
   // Long streams are for --seed and --stream to replay; their start is enough to read.
   const shown = s.bytes.length > 1024 ? `${hex(s.bytes.subarray(0, 1024))}...` : hex(s.bytes);
   return [
-    `  ${label}: ${s.role} session, ${limits}${label === "shrunk" ? "" : `; ${s.recipe.join("; ") || "valid"}`}`,
+    `  ${label}: ${s.role} session, ${limits}${recipe}`,
     `  ${label} chunks: ${runLengths(s.chunks)}`,
     `  ${label} bytes (${s.bytes.length}): ${shown}`,
     ...(s.partner ? describeStream(s.partner, `${label} partner`) : []),

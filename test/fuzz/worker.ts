@@ -8,7 +8,7 @@ import { Decoder, type Timing } from "./reference.ts";
 import { generate, type Stream } from "./streams.ts";
 
 export interface Job {
-  /** Fixed seed: streams offset, offset + step, ... below `streams`. Without: random seeds until `deadline`. */
+  /** With a seed: streams offset, offset + step, ... below `streams`; else random seeds until `deadline`. */
   seed?: number;
   offset: number;
   step: number;
@@ -61,12 +61,18 @@ export function check(stream: Stream, timing: Timing): Divergence | undefined {
 const SHRINK_MS = 3000;
 
 /**
- * A smaller stream with a divergence of the same kind: drops the partner, runs of whole frames, then
- * runs of bytes (halving the run each pass), then merges chunks, while that holds and time is left.
+ * A smaller stream with the same divergence (by signature()): drops the partner, runs of whole
+ * frames, then runs of bytes (halving the run each pass), then merges chunks, while that holds and
+ * time is left.
  */
-export function shrink(stream: Stream, kind: string, timing: Timing): Stream {
+export function shrink(stream: Stream, divergence: Divergence, timing: Timing): Stream {
   const deadline = Date.now() + SHRINK_MS;
-  const holds = (s: Stream): boolean => Date.now() < deadline && check(s, timing)?.kind === kind;
+  const want = signature(divergence);
+  const holds = (s: Stream): boolean => {
+    if (Date.now() >= deadline) return false;
+    const d = check(s, timing);
+    return d !== undefined && signature(d) === want;
+  };
   const frames = (s: Stream): number[] => [
     ...new Decoder({ ...s, timing }).pushAll(s.bytes).frameStarts,
     s.bytes.length,
@@ -83,6 +89,11 @@ export function shrink(stream: Stream, kind: string, timing: Timing): Stream {
     else i++;
   }
   return best;
+}
+
+/** What makes two divergences the same for shrinking: the comparison and the error codes named. */
+function signature(d: Divergence): string {
+  return [d.kind, ...(d.detail.split("\n")[0].match(/WS_ERR_\w+/g) ?? [])].join(" ");
 }
 
 /** Removes runs of consecutive units (`units` gives their boundaries) while `holds` stays true. */
@@ -144,7 +155,7 @@ function main(job: Job): void {
       const onlyTiming = job.timing === "byte" && check(stream, "header") === undefined;
       if (onlyTiming) failFastOnly++;
       if (reported++ < job.detailLimit) {
-        const shrunk = shrink(stream, divergence.kind, job.timing);
+        const shrunk = shrink(stream, divergence, job.timing);
         const shrunkDivergence = check(shrunk, job.timing) ?? divergence;
         const found: Found = {
           seed,
