@@ -90,13 +90,13 @@ export class WebSocketError extends Error {
 }
 
 /** An error host-core raises, by its code; `detail` is appended to the default message. */
-export function wsError(code: HostErrorCode, detail = "", cause?: unknown): WebSocketError {
+export function wsError(code: HostErrorCode, detail = "", cause?: unknown, closeCode = 0): WebSocketError {
   const message = hostErrors[code];
   return new WebSocketError(
     code,
     detail ? `${message}: ${detail}` : message,
-    0,
-    cause ? { cause } : undefined,
+    closeCode,
+    cause === undefined ? undefined : { cause },
   );
 }
 

@@ -348,7 +348,7 @@ export class SocketDriver<T> implements Expiring {
       handler.open?.(this.ws);
     } catch (thrown) {
       this.close(1011);
-      const err = wsError("WS_ERR_HANDLER", "open()", thrown);
+      const err = wsError("WS_ERR_HANDLER", "open()", thrown, 1011);
       if (handler.error) handler.error(this.ws, err);
       else logError(`${err.message}, closed with 1011`, thrown);
     }

@@ -590,18 +590,18 @@ describe("lifecycle", () => {
 
   it("an open that throws closes its connection with 1011 and reaches error(); others go on", () => {
     const boom = new Error("open bug");
-    const errors: [string, unknown][] = [];
+    const errors: [string, number, unknown][] = [];
     let n = 0;
     const { request } = server({
       open: () => {
         if (n++ === 0) throw boom;
       },
-      error: (_ws, err) => errors.push([err.code, err.cause]),
+      error: (_ws, err) => errors.push([err.code, err.closeCode, err.cause]),
       message: (ws, data) => ws.send(data),
     });
     const broken = request();
     expect(broken.frames(1).map(show)).toEqual(["close 1011"]);
-    expect(errors).toEqual([["WS_ERR_HANDLER", boom]]);
+    expect(errors).toEqual([["WS_ERR_HANDLER", 1011, boom]]);
     const fine = request();
     fine.send(text("still here"));
     expect(fine.frames(1).map(show)).toEqual(["1 still here"]);

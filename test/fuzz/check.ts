@@ -107,11 +107,12 @@ class Recorder implements SessionHandler {
         : { type: "message", isBinary, data, text: "" };
     this.events.push({ call: this.call, event });
   }
+  // Ping and pong payloads are views of the core's memory, valid during the call.
   ping(data: Uint8Array): void {
-    this.events.push({ call: this.call, event: { type: "ping", data } });
+    this.events.push({ call: this.call, event: { type: "ping", data: data.slice() } });
   }
   pong(data: Uint8Array): void {
-    this.events.push({ call: this.call, event: { type: "pong", data } });
+    this.events.push({ call: this.call, event: { type: "pong", data: data.slice() } });
   }
   close(code: number, reason: string): void {
     this.events.push({ call: this.call, event: { type: "close", code, reason } });
