@@ -174,6 +174,7 @@ export class SocketDriver<T> implements Expiring {
   private flushQueued = false;
   // The transport's last write answered false: output waits in the session until drain.
   private backedUp = false;
+  private linger: ReturnType<typeof setTimeout> | undefined;
   private needDrain = false;
   private active = false;
   private ended = false;
@@ -309,6 +310,7 @@ export class SocketDriver<T> implements Expiring {
   /** The transport is gone (closed, reset or destroyed). */
   closed(): void {
     if (this.readyState === CLOSED) return;
+    clearTimeout(this.linger);
     this.ctx.deadlines.delete(this);
     this.session.free();
     this.ctx.handler.close?.(this.ws, this.closeCode, this.closeReason);
@@ -415,9 +417,10 @@ export class SocketDriver<T> implements Expiring {
     this.ended = true;
     this.flush(true);
     this.transport.end();
-    // 7.1.7: a failed connection is dropped soon after our close; a clean one waits for the peer.
-    const { closeTimeout } = this.ctx.policy;
-    this.arm(CLOSE_WAIT, this.session.failed ? Math.min(closeTimeout, FAIL_LINGER) : closeTimeout);
+    this.arm(CLOSE_WAIT, this.ctx.policy.closeTimeout);
+    // 7.1.7: a failed connection is dropped soon after our close, sooner than the shared sweep's
+    // tick; failures are rare enough for a timer of their own.
+    if (this.session.failed) this.linger = setTimeout(() => this.transport.destroy(), FAIL_LINGER);
   }
 
   private armIdle(): void {

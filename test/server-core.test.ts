@@ -155,6 +155,17 @@ describe("batching", () => {
     expect(t.writes).toHaveLength(2);
   });
 
+  it("drops a connection it failed 250 ms after its close, whether or not the peer closes", async () => {
+    const { request } = server({}, { closeTimeout: 60_000 });
+    const t = request();
+    const start = Date.now();
+    t.send(hex("83 80 00 00 00 00"));
+    expect(t.frames(1).map(show)).toEqual(["close 1002"]);
+    expect(t.ended).toBe(true);
+    await vi.waitFor(() => expect(t.destroyed).toBe(true), { timeout: 1000, interval: 10 });
+    expect(Date.now() - start).toBeLessThan(600);
+  });
+
   it("writes the 101 on its own before anything open sends", () => {
     const { request } = server({
       open: (ws) => {

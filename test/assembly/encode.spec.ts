@@ -14,15 +14,6 @@ import { frame, header } from "../../assembly/encode";
 import { keyPoolBase, keyStateBase, sendBase } from "../../assembly/regions";
 import { sessionFree, sessionOpen, sessionState } from "../../assembly/session";
 
-function hexAt(p: usize, n: u32): string {
-  let out = "";
-  for (let k: u32 = 0; k < n; k++) {
-    const b = load<u8>(p + k);
-    out += (b < 16 ? "0" : "") + b.toString(16);
-  }
-  return out;
-}
-
 function putPayload(hex: string): u32 {
   const n = hex.length / 2;
   for (let i = 0; i < n; i++)

@@ -46,15 +46,6 @@ import {
   sessionState,
 } from "../../assembly/session";
 
-function hexAt(p: usize, n: u32): string {
-  let out = "";
-  for (let k: u32 = 0; k < n; k++) {
-    const b = load<u8>(p + k);
-    out += (b < 16 ? "0" : "") + b.toString(16);
-  }
-  return out;
-}
-
 // Frames are written as hex, the way they appear on the wire.
 function bytes(hex: string): Uint8Array {
   const clean = hex.replaceAll(" ", "");
@@ -88,14 +79,7 @@ function payload(i: u32): string {
   return String.UTF8.decodeUnsafe(<usize>load<u32>(ev(i) + EV_PTR), load<u32>(ev(i) + EV_LEN));
 }
 function payloadHex(i: u32): string {
-  const p = <usize>load<u32>(ev(i) + EV_PTR);
-  const n = load<u32>(ev(i) + EV_LEN);
-  let out = "";
-  for (let k: u32 = 0; k < n; k++) {
-    const b = load<u8>(p + k);
-    out += (b < 16 ? "0" : "") + b.toString(16);
-  }
-  return out;
+  return hexAt(<usize>load<u32>(ev(i) + EV_PTR), load<u32>(ev(i) + EV_LEN));
 }
 
 function server(): usize {
