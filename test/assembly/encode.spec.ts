@@ -13,6 +13,7 @@ import { closeOwed } from "../../assembly/close";
 import { frame, header } from "../../assembly/encode";
 import { keyPoolBase, keyStateBase, sendBase } from "../../assembly/regions";
 import { sessionFree, sessionOpen, sessionState } from "../../assembly/session";
+import { hexAt } from "./hex";
 
 function putPayload(hex: string): u32 {
   const n = hex.length / 2;

@@ -45,6 +45,7 @@ import {
   sessionOpen,
   sessionState,
 } from "../../assembly/session";
+import { hexAt } from "./hex";
 
 // Frames are written as hex, the way they appear on the wire.
 function bytes(hex: string): Uint8Array {

@@ -1,4 +1,5 @@
 import { sha1 } from "../../assembly/sha1";
+import { hexAt } from "./hex";
 
 // The UTF-8 bytes of s, copied to fresh memory.
 function bytes(s: string): usize {

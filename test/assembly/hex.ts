@@ -1,8 +1,7 @@
-// Helpers every spec sees (as-pect includes *.include.ts in each): memory as the hex of the bytes
-// on the wire.
+// Memory as the hex of the bytes on the wire, for the specs.
 
 // The n bytes at p as lowercase hex, two digits a byte.
-function hexAt(p: usize, n: u32): string {
+export function hexAt(p: usize, n: u32): string {
   let out = "";
   for (let i: u32 = 0; i < n; i++) out += (<u32>load<u8>(p + i)).toString(16).padStart(2, "0");
   return out;
