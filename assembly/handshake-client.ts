@@ -42,7 +42,6 @@ import {
 } from "./http";
 import {
   CRLF,
-  GUID,
   N_ACCEPT,
   N_CONNECTION,
   N_EXTENSIONS,

@@ -3,6 +3,7 @@
 // Dial (node:net, Deno.connect, Bun.connect, a WHATWG stream pair).
 import { buildRequest, parseResponse } from "./client-handshake.ts";
 import { WebSocketError, wsError } from "./errors.ts";
+import { bytesOf, invalidPayload } from "./payload.ts";
 import { Session, type SessionHandler } from "./session.ts";
 import { readyStateOf, type WebSocketState } from "./state.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
@@ -608,14 +609,10 @@ function checkFields(options: ClientOptions): void {
 
 /** send()'s argument as bytes, or a Blob to read; anything else is the caller's mistake. */
 function toPayload(data: unknown): Uint8Array | Blob {
-  if (typeof data === "string") return encoder.encode(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  // By tag, not instanceof, so that an ArrayBuffer of another realm (a vm context) counts.
-  const tag = Object.prototype.toString.call(data);
-  if (tag === "[object ArrayBuffer]" || tag === "[object SharedArrayBuffer]")
-    return new Uint8Array(data as ArrayBuffer);
   if (data instanceof Blob) return data;
-  throw new TypeError("send() takes a string, an ArrayBuffer, an ArrayBufferView or a Blob");
+  const bytes = bytesOf(data);
+  if (!bytes) throw invalidPayload(data, "a string, an ArrayBuffer, an ArrayBufferView or a Blob");
+  return bytes;
 }
 
 /** WebIDL's [Clamp] unsigned short, as close() takes its code: NaN is 0, halves round to even. */

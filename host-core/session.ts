@@ -360,9 +360,8 @@ export class Session {
     if (this.ptr === 0 || this.closeSent) throw WebSocketError.fromCore(ERR_SEND_AFTER_CLOSE);
   }
 
-  /** A whole frame around the len payload bytes already at the send region's payload. */
+  /** A whole frame around the len payload bytes already at the send region's payload; callers guard. */
   private queueFramed(first: number, len: number): void {
-    this.guard();
     const core = this.core;
     const h = check(core.exports.frame(this.ptr, first, len));
     if (this.isClient) core.keysDrawn();

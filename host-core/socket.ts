@@ -4,6 +4,7 @@
 // together on the next microtask, or when cork()'s callback returns.
 import type { Deadlines, Expiring } from "./deadlines.ts";
 import { type WebSocketError, wsError } from "./errors.ts";
+import { bytesOf, invalidPayload, type Payload } from "./payload.ts";
 import type { Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
 import { CLOSED, OPEN, type ReadyState, readyStateOf, type WebSocketState } from "./state.ts";
@@ -43,10 +44,8 @@ export interface WebSocketHandler<T = unknown> {
   pong?(ws: ServerWebSocket<T>, data: Uint8Array): void;
 }
 
+export type { Payload } from "./payload.ts";
 export { CLOSED, CLOSING, CONNECTING, OPEN } from "./state.ts";
-
-/** What send() and ping() take: text, or the bytes of a buffer or a view's window. */
-export type Payload = string | ArrayBuffer | ArrayBufferView;
 
 /** The server's side a socket needs; one per server, shared by its sockets. */
 export interface SocketContext<T> {
@@ -156,7 +155,6 @@ const IDLE = 1;
 const PINGED = 2;
 const CLOSE_WAIT = 3;
 
-const encoder = new TextEncoder();
 const empty = new Uint8Array(0);
 // How long a failed connection waits for the peer to close TCP after our close frame.
 const FAIL_LINGER = 250;
@@ -220,7 +218,7 @@ export class SocketDriver<T> implements Expiring {
   }
 
   send(data: Payload, binary?: boolean): boolean {
-    const bytes = bytesOf(data);
+    const bytes = toBytes(data);
     if (this.readyState !== OPEN || this.session.closeSent) return false;
     // Past the limit already, as in uWebSockets: a message larger than the limit still goes alone.
     if (this.bufferedAmount >= this.ctx.policy.backpressureLimit) return this.overLimit();
@@ -229,7 +227,7 @@ export class SocketDriver<T> implements Expiring {
   }
 
   ping(data: Payload = empty): void {
-    const bytes = bytesOf(data);
+    const bytes = toBytes(data);
     if (this.readyState !== OPEN || this.session.closeSent) return;
     this.session.ping(bytes);
     this.queued();
@@ -434,15 +432,11 @@ export class SocketDriver<T> implements Expiring {
   }
 }
 
-/** A payload's bytes: a view's window, not its element count. */
-function bytesOf(data: unknown): Uint8Array {
-  if (typeof data === "string") return encoder.encode(data);
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const { code, message } = wsError("WS_ERR_INVALID_PAYLOAD", data === null ? "null" : typeof data);
-  // A wrong argument is a TypeError, as in the DOM and ws; it carries our code too.
-  throw Object.assign(new TypeError(message), { code });
+/** A payload's bytes; anything else throws a TypeError at once. */
+function toBytes(data: unknown): Uint8Array {
+  const bytes = bytesOf(data);
+  if (!bytes) throw invalidPayload(data, "a string, an ArrayBuffer or an ArrayBufferView");
+  return bytes;
 }
 
 /** One line on stderr for an error no handler took. */
