@@ -42,10 +42,13 @@ export const KIND_CLOSE: u8 = 5;
 // Bytes the core wrote to the output region for the host to send (auto pong, close echo).
 export const KIND_REPLY: u8 = 6;
 export const KIND_ERROR: u8 = 7;
+// Last event of a call whose inflated output filled the session's ring: the host dispatches the
+// events, then calls resume(s) before any other call, and the input region must stay as it is.
+export const KIND_SUSPEND: u8 = 8;
 
 export const FLAG_FIN: u8 = 1; // last piece of the message
 export const FLAG_FIRST: u8 = 2; // first piece of the message
-export const FLAG_RSV1: u8 = 4; // message is compressed (permessage-deflate)
+export const FLAG_RSV1: u8 = 4; // message is compressed (permessage-deflate); internal to the core
 
 // Bits of a frame's first byte (RFC 6455 5.2).
 export const B0_FIN: u32 = 0x80;
@@ -53,7 +56,6 @@ export const B0_RSV1: u32 = 0x40;
 
 // Session open flags.
 export const SESSION_CLIENT: u32 = 1;
-export const SESSION_RSV1: u32 = 2;
 
 // A connection's state as sessionState() reports it (like tungstenite's WebSocketState). The core
 // derives it from what it has seen and sent; CLOSED is the host's: the transport is gone.
@@ -104,6 +106,9 @@ export const ERR_SEND_AFTER_CLOSE: u32 = 16;
 export const ERR_SEND_CONTROL_TOO_LONG: u32 = 17;
 export const ERR_SEND_CLOSE_CODE: u32 = 18;
 export const ERR_CLOSE_REASON_TOO_LONG: u32 = 19;
+// RFC 7692 received data that is not valid DEFLATE (RFC 1951), or a message that did not end on a
+// flushed block.
+export const ERR_INFLATE: u32 = 20;
 
 // Handshake errors (RFC 6455 4.2.1 server side, 4.1 client side).
 export const ERR_HS_MALFORMED: u32 = 32;

@@ -20,7 +20,6 @@ import {
   FLAG_RSV1,
   KIND_BINARY,
   KIND_CLOSE,
-  KIND_ERROR,
   KIND_PING,
   KIND_PONG,
   KIND_REPLY,
@@ -33,7 +32,9 @@ import {
   OP_TEXT,
 } from "./abi";
 import { closePayloadError } from "./close";
+import { callEnded, callStarted, inflatePiece, isSuspended, resumeInflating, startCompressed } from "./decompress";
 import { eventsProduced, pushEvent, reserveOutput, resetEvents } from "./events";
+import { fail, failed } from "./fail";
 import { nextKey } from "./keys";
 import { mask } from "./mask";
 import {
@@ -75,14 +76,32 @@ const ST_CONTROL: u8 = 2;
 // Returns the number of events written to the event table.
 export function receive(s: usize, ptr: usize, len: u32): u32 {
   resetEvents();
-  let p = ptr;
-  const end = ptr + len;
-  while (p < end && (load<u8>(s + S_FLAGS) & (F_FAILED | F_CLOSE_RECEIVED)) == 0) {
+  callStarted();
+  return decode(s, ptr, ptr + len);
+}
+
+// Where a suspended call (KIND_SUSPEND) stopped in the input region.
+let resumeAt: usize = 0;
+let resumeEnd: usize = 0;
+
+// Continues the call that ended with KIND_SUSPEND, once the host consumed its events.
+export function resume(s: usize): u32 {
+  resetEvents();
+  callStarted();
+  resumeInflating(s);
+  return decode(s, resumeAt, resumeEnd);
+}
+
+function decode(s: usize, p: usize, end: usize): u32 {
+  while (p < end && !isSuspended() && (load<u8>(s + S_FLAGS) & (F_FAILED | F_CLOSE_RECEIVED)) == 0) {
     const state = load<u8>(s + S_STATE);
     if (state == ST_HEADER) p = readHeader(s, p, end);
     else if (state == ST_DATA) p = readData(s, p, end);
     else p = readControl(s, p, end);
   }
+  resumeAt = p;
+  resumeEnd = end;
+  callEnded(s);
   return eventsProduced();
 }
 
@@ -214,6 +233,7 @@ function startData(s: usize, op: u32, rsv1: bool, plen: u64): bool {
     store<u8>(s + S_MSG_FLAGS, FLAG_FIRST | (rsv1 ? FLAG_RSV1 : 0));
     store<u64>(s + S_MSG_LEN, 0);
     store<u32>(s + S_UTF8, UTF8_ACCEPT);
+    if (rsv1) startCompressed(s);
   }
   const msgLen = load<u64>(s + S_MSG_LEN) + plen;
   const maxMessage = load<u64>(s + S_MAX_MESSAGE);
@@ -247,9 +267,14 @@ function emitData(s: usize, p: usize, n: u32, left: u64): void {
   const msgOp = load<u8>(s + S_MSG_OP);
   const msgFlags = load<u8>(s + S_MSG_FLAGS);
   const fin = frameDone && (load<u8>(s + S_FRAME_BITS) & 0x80) != 0;
-  // 8.1: text is validated as it arrives so invalid UTF-8 fails at once; compressed text is
-  // validated by the host after inflating.
-  if (msgOp == OP_TEXT && (msgFlags & FLAG_RSV1) == 0) {
+  if (msgFlags & FLAG_RSV1) {
+    if (frameDone) store<u8>(s + S_STATE, ST_HEADER);
+    if (n > 0 || fin) inflatePiece(s, p, n, fin);
+    return;
+  }
+  // 8.1: text is validated as it arrives so invalid UTF-8 fails at once (decompress.ts does the
+  // same for inflated text).
+  if (msgOp == OP_TEXT) {
     const state = utf8Step(load<u32>(s + S_UTF8), p, n);
     if (state == UTF8_REJECT || (fin && state != UTF8_ACCEPT))
       return fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
@@ -324,16 +349,4 @@ function writeReply(s: usize, b0: u32, payload: usize, len: u32): void {
     mask(at + head, len, key, 0);
   }
   pushEvent(KIND_REPLY, 0, 0, at, head + len, 0);
-}
-
-// A failed connection reports once and then ignores its input (7.1.7).
-function fail(s: usize, err: u32, code: u32): void {
-  setFlag(s, F_FAILED);
-  store<u16>(s + S_CLOSE_CODE, <u16>code);
-  pushEvent(KIND_ERROR, 0, code, 0, 0, err);
-}
-
-function failed(s: usize, err: u32, code: u32): bool {
-  fail(s, err, code);
-  return false;
 }

@@ -4,14 +4,14 @@ import { eventBase, hsBase, inputBase, keyPoolBase, keyStateBase, outputBase, se
 export { acceptKey } from "./accept";
 export { closeCodeValid, closeOwed } from "./close";
 export { frame, header } from "./encode";
-export { receive } from "./frame";
+export { receive, resume } from "./frame";
 export { clientRequest, clientResponse } from "./handshake-client";
 export { parseRequest } from "./handshake-server";
 export { mask } from "./mask";
 export {
-  sessionAllowRsv1,
   sessionCount,
   sessionFree,
+  sessionInflate,
   sessionLimits,
   sessionOpen,
   sessionState,

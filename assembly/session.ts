@@ -1,6 +1,5 @@
 import {
   SESSION_CLIENT,
-  SESSION_RSV1,
   STATE_CLOSE_ACKNOWLEDGED,
   STATE_CLOSE_RECEIVED,
   STATE_CLOSE_SENT,
@@ -8,6 +7,7 @@ import {
   STATE_FAILED,
   STATE_OPEN,
 } from "./abi";
+import { releaseInflater } from "./decompress";
 
 // Per-connection state: one fixed-size slot in linear memory, reused through a free list.
 export const S_STATE: u32 = 0; // u8 decoder state
@@ -33,7 +33,11 @@ export const S_NEXT_FREE: u32 = 68; // u32 free-list link
 export const S_CTRL: u32 = 72;
 // u16: the peer's close code (1005 for none) or the close code of a failure: what closeOwed() sends.
 export const S_CLOSE_CODE: u32 = 198;
-export const SESSION_SIZE: u32 = 200;
+// RFC 7692: u32 inflater state (0 = none), u8 its ring bits, u64 inflated bytes of the message.
+export const S_INFLATER: u32 = 200;
+export const S_INFLATE_BITS: u32 = 204;
+export const S_INFLATED: u32 = 208;
+export const SESSION_SIZE: u32 = 216;
 
 export const F_CLIENT: u8 = 1;
 export const F_RSV1: u8 = 2;
@@ -42,6 +46,8 @@ export const F_CLOSE_SENT: u8 = 8;
 export const F_FAILED: u8 = 16;
 // A client's request is out and the server's 101 not yet validated.
 export const F_CONNECTING: u8 = 32;
+// RFC 7692 7.1.1.2: the peer keeps its window across messages, so this session keeps its inflater.
+export const F_PEER_CONTEXT: u8 = 64;
 
 let freeList: usize = 0;
 let liveCount: u32 = 0;
@@ -53,13 +59,13 @@ export function sessionOpen(flags: u32): usize {
   memory.fill(s, 0, SESSION_SIZE);
   let f: u8 = 0;
   if (flags & SESSION_CLIENT) f |= F_CLIENT;
-  if (flags & SESSION_RSV1) f |= F_RSV1;
   store<u8>(s + S_FLAGS, f);
   liveCount++;
   return s;
 }
 
 export function sessionFree(s: usize): void {
+  releaseInflater(s);
   store<u32>(s + S_NEXT_FREE, <u32>freeList);
   freeList = s;
   liveCount--;
@@ -69,10 +75,12 @@ export function sessionCount(): u32 {
   return liveCount;
 }
 
-// Set after the handshake negotiates permessage-deflate.
-export function sessionAllowRsv1(s: usize, allow: bool): void {
-  const f = load<u8>(s + S_FLAGS);
-  store<u8>(s + S_FLAGS, allow ? f | F_RSV1 : f & ~F_RSV1);
+// RFC 7692 after the handshake: compressed messages are accepted; the peer compresses with a
+// window of 2^windowBits and keeps it across messages when peerContext is set.
+export function sessionInflate(s: usize, windowBits: u32, peerContext: bool): void {
+  setFlag(s, F_RSV1);
+  if (peerContext) setFlag(s, F_PEER_CONTEXT);
+  store<u8>(s + S_INFLATE_BITS, <u8>windowBits);
 }
 
 // Limits arrive as f64 so hosts can pass sizes above 4 GiB without BigInt; 0 means unlimited.

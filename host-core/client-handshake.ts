@@ -22,6 +22,8 @@ export interface ClientRequest {
   host: string;
   origin?: string;
   protocols?: string[];
+  /** The Sec-WebSocket-Extensions offer. */
+  extensions?: string;
   /** Extra header fields; names must be tokens, values must not contain CR, LF or NUL. */
   headers?: Record<string, string>;
 }
@@ -45,7 +47,7 @@ const decoder = new TextDecoder();
 export function buildRequest(session: Session, req: ClientRequest): Uint8Array {
   let extra = "";
   for (const [name, value] of Object.entries(req.headers ?? {})) extra += `${name}: ${value}\r\n`;
-  const fields = [req.path, req.host, req.origin ?? "", (req.protocols ?? []).join(", "), "", extra].map(
+  const fields = [req.path, req.host, req.origin ?? "", (req.protocols ?? []).join(", "), req.extensions ?? "", extra].map(
     (f) => encoder.encode(f),
   );
   const core = session.core;
@@ -75,10 +77,13 @@ export function parseResponse(
   session: Session,
   bytes: Uint8Array,
   offeredProtocols: string[],
+  offeredExtensions: string[],
   maxBytes: number,
 ): ClientResponse {
   const core = session.core;
-  const offered = encoder.encode(offeredProtocols.join(","));
+  const protocols = offeredProtocols.join(",");
+  const extensions = offeredExtensions.join(",");
+  const offered = encoder.encode(protocols + extensions);
   const room = INPUT_CAP - offered.length;
   const len = Math.min(bytes.length, room);
   core.u8.set(bytes.subarray(0, len), core.inputPtr);
@@ -88,8 +93,8 @@ export function parseResponse(
     core.inputPtr,
     len,
     Math.min(maxBytes, room),
-    offered.length,
-    0,
+    protocols.length,
+    extensions.length,
   );
   session.sync();
   const hs = core.hsPtr >>> 2;

@@ -4,6 +4,13 @@
 import { buildRequest, parseResponse } from "./client-handshake.ts";
 import { WebSocketError, wsError } from "./errors.ts";
 import { bytesOf, invalidPayload } from "./payload.ts";
+import {
+  acceptClientAnswer,
+  clientOffer,
+  EXTENSION,
+  type PerMessageDeflateOptions,
+  resolveDeflate,
+} from "./permessage-deflate.ts";
 import { Session, type SessionHandler } from "./session.ts";
 import { readyStateOf, type WebSocketState } from "./state.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
@@ -26,6 +33,11 @@ export interface ClientOptions {
    * Default 1 MiB.
    */
   highWaterMark?: number;
+  /**
+   * RFC 7692 compression, offered by default as browsers do (`false` to not offer it). The
+   * server's answer decides; `extensions` shows it.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** Where to connect, from the URL: `secure` for wss://. */
@@ -128,6 +140,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   private readonly session: Session;
   private readonly connection: Transport;
   private readonly offered: string[];
+  private readonly deflate: Required<PerMessageDeflateOptions> | null;
   private readonly closeTimeout: number;
   private head: Uint8Array | null = empty;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -166,11 +179,13 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       maxMessageSize: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
       maxFrameSize: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
     });
+    this.deflate = resolveDeflate(options.perMessageDeflate ?? true, false);
     const request = buildRequest(this.session, {
       path: u.pathname + u.search,
       host: u.host,
       origin: options.origin,
       protocols: this.offered,
+      extensions: this.deflate ? clientOffer(this.deflate) : undefined,
       headers: options.headers,
     });
     const secure = u.protocol === "wss:";
@@ -429,7 +444,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       head.set(this.head!);
       head.set(chunk, this.head!.length);
     }
-    const res = parseResponse(this.session, head, this.offered, MAX_HEAD);
+    const res = parseResponse(this.session, head, this.offered, this.deflate ? [EXTENSION] : [], MAX_HEAD);
     if (res.status === 0) {
       // Adapters may reuse their read buffer, so an incomplete head is kept as a copy.
       this.head = head === chunk ? chunk.slice() : head;
@@ -440,9 +455,15 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       this.fail(res.error!);
       return empty;
     }
+    const agreed = this.deflate && acceptClientAnswer(res.headers["sec-websocket-extensions"] ?? "", this.deflate);
+    if (agreed instanceof WebSocketError) {
+      this.fail(agreed);
+      return empty;
+    }
     clearTimeout(this.timer);
     this.protocolValue = res.protocol;
-    this.extensionsValue = res.extensions;
+    if (agreed) this.session.setDeflate(agreed);
+    this.extensionsValue = this.session.extensions;
     this.dispatchEvent(new Event("open"));
     return head.subarray(res.end);
   }

@@ -14,10 +14,13 @@ export interface CoreExports {
   sessionFree(s: number): void;
   sessionCount(): number;
   sessionLimits(s: number, maxFrame: number, maxMessage: number): void;
-  sessionAllowRsv1(s: number, allow: number): void;
   /** One of abi.ts STATE_*. */
   sessionState(s: number): number;
+  /** RFC 7692: compressed messages are accepted; the peer's window bits and whether it keeps it. */
+  sessionInflate(s: number, windowBits: number, peerContext: number): void;
   receive(s: number, ptr: number, len: number): number;
+  /** Continues a receive() whose last event was KIND_SUSPEND; the input region must be unchanged. */
+  resume(s: number): number;
   frame(s: number, first: number, len: number): number;
   header(s: number, first: number, len: number): number;
   /** The close frame this session owes its peer, written at sendPtr; 0 when none is owed. */

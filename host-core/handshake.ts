@@ -133,6 +133,8 @@ export interface AcceptOptions {
   accept: string;
   /** The chosen subprotocol; it must be one the client offered. */
   protocol?: string;
+  /** The agreed Sec-WebSocket-Extensions value (RFC 7692 7.1). */
+  extensions?: string;
   headers?: HeaderFields;
 }
 
@@ -140,6 +142,7 @@ export interface AcceptOptions {
 export function acceptResponse(options: AcceptOptions): Uint8Array {
   let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${options.accept}\r\n`;
   if (options.protocol) head += headerLines([["Sec-WebSocket-Protocol", options.protocol]]);
+  if (options.extensions) head += headerLines([["Sec-WebSocket-Extensions", options.extensions]]);
   if (options.headers) head += headerLines(options.headers);
   return encoder.encode(`${head}\r\n`);
 }

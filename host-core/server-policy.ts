@@ -3,6 +3,12 @@
 import * as abi from "./abi.ts";
 import { type HostErrorCode, WebSocketError, wsError } from "./errors.ts";
 import { DEFAULT_MAX_HEADER_BYTES, type UpgradeRequest } from "./handshake.ts";
+import {
+  type Negotiated,
+  negotiateServer,
+  type PerMessageDeflateOptions,
+  resolveDeflate,
+} from "./permessage-deflate.ts";
 
 export interface ServerOptions {
   /** Largest message in bytes; beyond it the connection closes with 1009. 0 = unlimited. Default 16 MiB. */
@@ -47,6 +53,11 @@ export interface ServerOptions {
    * the message (send() returns false and ws.dropped counts it).
    */
   closeOnBackpressureLimit?: boolean;
+  /**
+   * RFC 7692 compression, in the core. Off by default; `true` accepts a client's offer without
+   * context takeover in either direction, so an idle connection keeps no compression state.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 export interface Policy {
@@ -63,6 +74,7 @@ export interface Policy {
   paths: RegExp[] | null;
   origins: RegExp[] | null;
   protocols: ServerOptions["protocols"];
+  deflate: Required<PerMessageDeflateOptions> | null;
 }
 
 export function resolvePolicy(o: ServerOptions = {}): Policy {
@@ -81,11 +93,12 @@ export function resolvePolicy(o: ServerOptions = {}): Policy {
     paths: o.path === undefined ? null : (Array.isArray(o.path) ? o.path : [o.path]).map(pattern),
     origins: o.origins ? o.origins.map((s) => pattern(s.toLowerCase())) : null,
     protocols: o.protocols,
+    deflate: resolveDeflate(o.perMessageDeflate, true),
   };
 }
 
 export type Decision =
-  | { status: 101; protocol: string | undefined }
+  | { status: 101; protocol: string | undefined; deflate: Negotiated | undefined }
   | { status: number; error: WebSocketError; message: string };
 
 /** The answer to a parsed request (status not 0), given how many connections are open. */
@@ -101,7 +114,11 @@ export function decide(req: UpgradeRequest, policy: Policy, connections: number)
     return refuse(403, "WS_ERR_HANDSHAKE_ORIGIN");
   if (policy.maxConnections > 0 && connections >= policy.maxConnections)
     return refuse(503, "WS_ERR_HANDSHAKE_CAPACITY");
-  return { status: 101, protocol: chooseProtocol(policy.protocols, req.protocols) };
+  return {
+    status: 101,
+    protocol: chooseProtocol(policy.protocols, req.protocols),
+    deflate: policy.deflate ? negotiateServer(req.headers["sec-websocket-extensions"], policy.deflate) : undefined,
+  };
 }
 
 // 4.2.2 item 5.3: at most one of the client's offers, never another value.

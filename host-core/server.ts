@@ -5,6 +5,7 @@ import * as abi from "./abi.ts";
 import { Deadlines, type Expiring } from "./deadlines.ts";
 import { WebSocketError, wsError } from "./errors.ts";
 import { acceptResponse, parseUpgrade, rejectResponse, type UpgradeRequest } from "./handshake.ts";
+import type { Negotiated } from "./permessage-deflate.ts";
 import { decide, type Policy, resolvePolicy, type ServerOptions } from "./server-policy.ts";
 import { logError, type ServerWebSocket, SocketDriver, type WebSocketHandler } from "./socket.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
@@ -227,10 +228,10 @@ class Accepted<T> implements TransportEvents, Expiring {
       const request = server.handler.reject ? toRequest(req, this.secure) : undefined;
       this.refuse(rejectResponse(d.status, d.message), d.error, request);
     } else if (server.handler.upgrade) {
-      this.upgrade(req, d.protocol, rest, cb);
+      this.upgrade(req, d.protocol, d.deflate, rest, cb);
     } else {
-      const response = acceptResponse({ accept: req.accept, protocol: d.protocol });
-      this.open(req.path, response, d.protocol, rest, cb);
+      const response = acceptResponse({ accept: req.accept, protocol: d.protocol, extensions: d.deflate?.header });
+      this.open(req.path, response, d.protocol, d.deflate, rest, cb);
     }
   }
 
@@ -245,6 +246,7 @@ class Accepted<T> implements TransportEvents, Expiring {
   private upgrade(
     req: UpgradeRequest,
     chosen: string | undefined,
+    deflate: Negotiated | undefined,
     rest: Uint8Array,
     cb?: (ws: ServerWebSocket<T>) => void,
   ): void {
@@ -264,7 +266,7 @@ class Accepted<T> implements TransportEvents, Expiring {
     const answered = (result: unknown) => {
       if (this.phase !== UPGRADING) discard(result);
       else if (isResponse(result)) refusalOf(result).then((bytes) => this.refused(bytes, result), failed);
-      else this.upgraded(req, acceptance<T>(req, result, chosen), cb);
+      else this.upgraded(req, acceptance<T>(req, result, chosen, deflate), cb);
     };
     let result: unknown;
     try {
@@ -284,7 +286,7 @@ class Accepted<T> implements TransportEvents, Expiring {
     cb?: (ws: ServerWebSocket<T>) => void,
   ): void {
     if (answer instanceof WebSocketError) this.hookFailed(answer);
-    else this.open(req.path, answer.response, answer.protocol, this.head, cb, answer.data);
+    else this.open(req.path, answer.response, answer.protocol, answer.deflate, this.head, cb, answer.data);
   }
 
   /** The hook answered with a Response: it is the refusal. */
@@ -312,12 +314,13 @@ class Accepted<T> implements TransportEvents, Expiring {
     path: string,
     response: Uint8Array,
     protocol: string | undefined,
+    deflate: Negotiated | undefined,
     rest: Uint8Array,
     cb?: (ws: ServerWebSocket<T>) => void,
     data?: T,
   ): void {
     const { server, transport } = this;
-    const socket = new SocketDriver<T>(server, transport, protocol ?? "", path, data as T);
+    const socket = new SocketDriver<T>(server, transport, protocol ?? "", path, data as T, deflate);
     this.socket = socket;
     this.leave(OPEN);
     this.head = empty;

@@ -17,6 +17,7 @@ import {
   KIND_PING,
   KIND_PONG,
   KIND_REPLY,
+  KIND_SUSPEND,
   KIND_TEXT,
   OP_BINARY,
   OP_CLOSE,
@@ -36,6 +37,7 @@ import {
 import { type Core, getCore } from "./core.ts";
 import { WebSocketError } from "./errors.ts";
 import { allocate, Output } from "./output.ts";
+import type { Negotiated } from "./permessage-deflate.ts";
 
 export interface SessionOptions {
   role: "server" | "client";
@@ -47,6 +49,8 @@ export interface SessionOptions {
   textAs?: "string" | "bytes";
   /** Deliver each message piece as it arrives (`fragment`) instead of whole messages. */
   stream?: boolean;
+  /** permessage-deflate as negotiated in the handshake (setDeflate() does it later). */
+  deflate?: Negotiated;
   /** The core instance; defaults to the isolate's shared one. */
   core?: Core;
   /**
@@ -122,6 +126,7 @@ export class Session {
   private message: Uint8Array = empty;
   private messageLength = 0;
   private sendingFragmented = false;
+  private deflate: Negotiated | undefined;
 
   constructor(options: SessionOptions) {
     this.core = options.core ?? getCore();
@@ -138,6 +143,18 @@ export class Session {
       options.maxMessageSize ?? DEFAULT_MAX_MESSAGE,
     );
     if (options.autoFree ?? true) slots.register(this, { core: this.core, ptr: this.ptr }, this);
+    if (options.deflate) this.setDeflate(options.deflate);
+  }
+
+  /** RFC 7692 from now on: compressed messages are accepted, and sent per the agreement. */
+  setDeflate(agreed: Negotiated): void {
+    this.deflate = agreed;
+    this.core.exports.sessionInflate(this.ptr, agreed.peerWindowBits, agreed.peerContext ? 1 : 0);
+  }
+
+  /** The Sec-WebSocket-Extensions value agreed, or "". */
+  get extensions(): string {
+    return this.deflate?.header ?? "";
   }
 
   /** The core's handle for this session (for the handshake helpers). */
@@ -185,9 +202,16 @@ export class Session {
   receiveInput(len: number, handler: SessionHandler): void {
     if (!this.reading()) return;
     const core = this.core;
-    const count = core.exports.receive(this.ptr, core.inputPtr, len);
+    let count = core.exports.receive(this.ptr, core.inputPtr, len);
+    // Inflaters are allocated as compressed messages arrive.
+    if (this.deflate) core.refresh();
     if (this.isClient) core.keysDrawn();
-    this.dispatch(count, len, handler);
+    // A suspended call continues once its events (views of the inflater's ring) are handled.
+    while (this.dispatch(count, len, handler) && this.ptr !== 0) {
+      count = core.exports.resume(this.ptr);
+      core.refresh();
+      if (this.isClient) core.keysDrawn();
+    }
   }
 
   /** The same as receive(), collecting what happened as event objects. */
@@ -210,11 +234,15 @@ export class Session {
     return this.ptr !== 0 && !this.failed && !this.closeReceived;
   }
 
-  private dispatch(count: number, inputLen: number, h: SessionHandler): void {
-    const { u32, u8, inputPtr } = this.core;
+  /** True when the call's last event was KIND_SUSPEND. */
+  private dispatch(count: number, inputLen: number, h: SessionHandler): boolean {
+    const core = this.core;
+    const inputPtr = core.inputPtr;
     // Whole messages handed out as bytes are views of one copy of the chunk, made on first need.
     let chunk: Uint8Array | null = null;
-    for (let i = 0, e = this.core.eventPtr >>> 2; i < count; i++, e += EVENT_WORDS) {
+    for (let i = 0, e = core.eventPtr >>> 2; i < count; i++, e += EVENT_WORDS) {
+      // Read per event: a handler that opens a session or compresses may grow the memory.
+      const { u32, u8 } = core;
       const head = u32[e];
       const kind = head & 0xff;
       const ptr = u32[e + W_PTR];
@@ -225,7 +253,10 @@ export class Session {
         if ((flags & WHOLE) === WHOLE && !this.stream) {
           if (!isBinary && this.textAs === "string")
             h.message?.(textDecoder.decode(u8.subarray(ptr, ptr + len)), false);
-          else {
+          else if (ptr < inputPtr || ptr >= inputPtr + inputLen) {
+            // Inflated: a view of the inflater's ring.
+            h.message?.(u8.slice(ptr, ptr + len), isBinary);
+          } else {
             if (!chunk) {
               chunk = allocate(inputLen);
               chunk.set(u8.subarray(inputPtr, inputPtr + inputLen));
@@ -251,8 +282,9 @@ export class Session {
         this.messageLength = 0;
         this.queueOwedClose();
         h.error?.(WebSocketError.fromCore(u32[e + W_AUX], head >>> CODE_SHIFT));
-      }
+      } else if (kind === KIND_SUSPEND) return true;
     }
+    return false;
   }
 
   /** A piece of a message split over frames or chunks; `left` is what its frame still holds. */

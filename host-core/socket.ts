@@ -5,6 +5,7 @@
 import type { Deadlines, Expiring } from "./deadlines.ts";
 import { type WebSocketError, wsError } from "./errors.ts";
 import { bytesOf, invalidPayload, type Payload } from "./payload.ts";
+import type { Negotiated } from "./permessage-deflate.ts";
 import type { Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
 import { CLOSED, OPEN, type ReadyState, readyStateOf, type WebSocketState } from "./state.ts";
@@ -88,9 +89,9 @@ export class ServerWebSocket<T = unknown> {
     return this.#driver.protocol;
   }
 
-  /** Negotiated extensions: none. */
+  /** The Sec-WebSocket-Extensions value agreed in the handshake, or "". */
   get extensions(): string {
-    return "";
+    return this.#driver.extensions;
   }
 
   /** The request target, query included. */
@@ -186,6 +187,7 @@ export class SocketDriver<T> implements Expiring {
     readonly protocol: string,
     readonly path: string,
     data: T,
+    deflate: Negotiated | undefined,
   ) {
     const { policy, handler } = ctx;
     this.session = new Session({
@@ -195,6 +197,7 @@ export class SocketDriver<T> implements Expiring {
       textAs: policy.textAs,
       stream: handler.fragment !== undefined,
       autoFree: false,
+      deflate,
     });
     this.ws = wrap(this, data);
     this.events = new SessionEvents(this, this.ws, handler);
@@ -202,6 +205,10 @@ export class SocketDriver<T> implements Expiring {
 
   get remoteAddress(): string {
     return this.transport.remoteAddress ?? "";
+  }
+
+  get extensions(): string {
+    return this.session.extensions;
   }
 
   /** The core's state of the connection; CLOSED once the session is freed. */

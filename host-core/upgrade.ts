@@ -3,6 +3,7 @@
 import * as abi from "./abi.ts";
 import { WebSocketError, wsError } from "./errors.ts";
 import { acceptResponse, type HeaderFields, httpResponse, type UpgradeRequest } from "./handshake.ts";
+import type { Negotiated } from "./permessage-deflate.ts";
 
 /** What the server knows of a connection besides its request. */
 export interface UpgradeInfo {
@@ -52,6 +53,7 @@ export function toRequest(req: UpgradeRequest, secure: boolean): Request | undef
 export interface Acceptance<T> {
   response: Uint8Array;
   protocol: string | undefined;
+  deflate: Negotiated | undefined;
   data: T | undefined;
 }
 
@@ -60,6 +62,7 @@ export function acceptance<T>(
   req: UpgradeRequest,
   result: unknown,
   chosen: string | undefined,
+  deflate: Negotiated | undefined,
 ): Acceptance<T> | WebSocketError {
   if (result != null && typeof result !== "object")
     return wsError("WS_ERR_HANDSHAKE_HOOK", `upgrade() returned a ${typeof result}`);
@@ -68,7 +71,8 @@ export function acceptance<T>(
   if (protocol !== undefined && !req.protocols.includes(protocol))
     return WebSocketError.fromCore(abi.ERR_HS_PROTOCOL, 0, protocol);
   try {
-    return { response: acceptResponse({ accept: req.accept, protocol, headers }), protocol, data };
+    const response = acceptResponse({ accept: req.accept, protocol, extensions: deflate?.header, headers });
+    return { response, protocol, deflate, data };
   } catch (err) {
     return err instanceof WebSocketError ? err : wsError("WS_ERR_HANDSHAKE_HOOK", "", err);
   }

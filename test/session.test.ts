@@ -83,9 +83,9 @@ describe.each(["simd", "scalar"] as const)("%s build", (build) => {
     expect(c.state).toBe(abi.STATE_CONNECTING);
     const key = /Sec-WebSocket-Key: (.*)\r\n/.exec(request)![1];
     const head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key, core)}\r\n\r\n`;
-    expect(parseResponse(c, Buffer.from(head.replace("Accept: ", "Accept: x")), [], 4096).status).toBe(1);
+    expect(parseResponse(c, Buffer.from(head.replace("Accept: ", "Accept: x")), [], [], 4096).status).toBe(1);
     expect(c.state).toBe(abi.STATE_CONNECTING);
-    expect(parseResponse(c, Buffer.from(head), [], 4096).status).toBe(101);
+    expect(parseResponse(c, Buffer.from(head), [], [], 4096).status).toBe(101);
     expect(c.state).toBe(abi.STATE_OPEN);
     c.free();
   });
