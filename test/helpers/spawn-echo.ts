@@ -13,12 +13,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `<runtime> dist/examples/echo.js --port N` and resolves once it accepts connections. */
+/** Starts `<runtime> dist/examples/echo.js --port N [args]` and resolves once it accepts connections. */
 export async function spawnEcho(
   command: string[] = ["node"],
+  args: string[] = [],
 ): Promise<{ url: string; proc: ChildProcess; stop(): void }> {
   const port = await freePort();
-  const proc = spawn(command[0], [...command.slice(1), "dist/examples/echo.js", "--port", String(port)], {
+  const proc = spawn(command[0], [...command.slice(1), "dist/examples/echo.js", "--port", String(port), ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const stop = () => proc.kill("SIGKILL");
