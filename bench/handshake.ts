@@ -15,11 +15,12 @@ const POOL = 64;
 const pools = new Map<number, Key[]>();
 let counter = 0;
 
-function makeKey(port: number): Key {
+function makeKey(port: number, extensions?: string): Key {
   const key = randomBytes(16).toString("base64");
+  const offer = extensions === undefined ? "" : `Sec-WebSocket-Extensions: ${extensions}\r\n`;
   const request = Buffer.from(
     `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${offer}\r\n`,
   );
   return {
     request,
@@ -42,6 +43,20 @@ function nextKey(port: number): Key {
 export interface Opened {
   socket: Socket;
   rest: Buffer;
+  /** The 101 response's header block (status line and headers, latin1). */
+  head: string;
+}
+
+/** The value of one response header, multiple lines joined with ", " (RFC 9110 section 5.3). */
+export function headerValue(head: string, name: string): string | undefined {
+  const values: string[] = [];
+  for (const line of head.split("\r\n").slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name.toLowerCase()) {
+      values.push(line.slice(colon + 1).trim());
+    }
+  }
+  return values.length === 0 ? undefined : values.join(", ");
 }
 
 function checkResponse(head: string, accept: string): string | undefined {
@@ -51,9 +66,13 @@ function checkResponse(head: string, accept: string): string | undefined {
   return undefined;
 }
 
-/** Connects and completes the opening handshake; rejects on any deviation or after `timeoutMs`. */
-export function openWebSocket(port: number, timeoutMs = 10_000): Promise<Opened> {
-  const { request, accept } = nextKey(port);
+/**
+ * Connects and completes the opening handshake; rejects on any deviation or after `timeoutMs`.
+ * `extensions` is sent as Sec-WebSocket-Extensions; whether the server accepted it is the caller's check.
+ */
+export function openWebSocket(port: number, timeoutMs = 10_000, extensions?: string): Promise<Opened> {
+  // An offer is only made by the few connections of a throughput scenario: no pool needed.
+  const { request, accept } = extensions === undefined ? nextKey(port) : makeKey(port, extensions);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port, noDelay: true });
     let received: Buffer = Buffer.alloc(0);
@@ -70,13 +89,14 @@ export function openWebSocket(port: number, timeoutMs = 10_000): Promise<Opened>
         if (received.length > MAX_RESPONSE) fail(new Error("handshake response too large"));
         return;
       }
-      const problem = checkResponse(received.toString("latin1", 0, end + 2), accept);
+      const head = received.toString("latin1", 0, end + 2);
+      const problem = checkResponse(head, accept);
       if (problem !== undefined) return fail(new Error(`handshake: ${problem}`));
       clearTimeout(timer);
       socket.off("data", onData);
       socket.off("error", fail);
       socket.off("close", onClose);
-      resolve({ socket, rest: received.subarray(end + 4) });
+      resolve({ socket, rest: received.subarray(end + 4), head });
     };
     const onClose = () => fail(new Error("connection closed during handshake"));
     socket.on("data", onData);

@@ -5,6 +5,8 @@ export interface Cell {
   server: string;
   results: Result[];
   errors: string[];
+  /** Set when the server has no mode for the scenario (Deno's native server and --deflate). */
+  unsupported?: string;
 }
 
 export interface Row {
@@ -31,6 +33,7 @@ function formatValue(v: number, unit: string): string {
 }
 
 function formatCell(c: Cell, unit: string): string {
+  if (c.unsupported !== undefined) return c.unsupported;
   if (c.errors.length > 0) return `FAILED (${c.errors.length})`;
   if (c.results.length === 0) return "-";
   const values = c.results.map((r) => r.value);
@@ -64,8 +67,13 @@ export function table(title: string, rows: Row[]): string {
     ];
     if (names.length === 2) {
       const r = ratio(row);
+      const noPeer = row.cells[1].unsupported !== undefined;
       line.push(
-        r === undefined ? "-" : `${r.toFixed(2)}${row.scenario.higherIsBetter ? "" : " (lower=better)"}`,
+        noPeer
+          ? "no peer"
+          : r === undefined
+            ? "-"
+            : `${r.toFixed(2)}${row.scenario.higherIsBetter ? "" : " (lower=better)"}`,
       );
     }
     line.push(...row.cells.map(formatCpu));

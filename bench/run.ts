@@ -9,7 +9,16 @@ import { probeEcho } from "./probe.ts";
 import { type Cell, median, type Row, ratio, spread, table } from "./report.ts";
 import { SCENARIOS } from "./scenarios/index.ts";
 import type { Scenario, Timing } from "./scenarios/scenario.ts";
-import { killAll, missing, RUNTIMES, type Running, type Runtime, SERVERS, start } from "./servers.ts";
+import {
+  killAll,
+  missing,
+  RUNTIMES,
+  type Running,
+  type Runtime,
+  SERVERS,
+  start,
+  unsupported,
+} from "./servers.ts";
 
 interface Options {
   runtimes: Runtime[];
@@ -90,12 +99,21 @@ async function measureOnce(
   probed: Set<string>,
   timing: Timing,
 ): Promise<void> {
+  const args = scenario.serverArgs ?? [];
+  const lacks = unsupported(SERVERS[name], args);
+  if (lacks !== undefined) {
+    cell.unsupported = `no ${lacks}`;
+    console.log(`${tag} skipped: ${name} has no ${lacks} mode`);
+    return;
+  }
   let server: Running | undefined;
   try {
-    server = await start(label, SERVERS[name]);
-    if (!probed.has(label)) {
+    server = await start(label, SERVERS[name], args);
+    // Every mode is probed once: a --deflate server must still echo a client that offers nothing.
+    const key = [label, ...args].join(" ");
+    if (!probed.has(key)) {
       await probeEcho(server.port);
-      probed.add(label);
+      probed.add(key);
     }
     const result = await scenario.run(server, timing);
     cell.results.push(result);
@@ -104,7 +122,8 @@ async function measureOnce(
       cpu = `  cpu srv ${result.serverCpu.toFixed(2)} gen ${result.generatorCpu!.toFixed(2)}`;
       if (result.otherCpu! > 0.1) cpu += `  DISTURBED: other processes used ${result.otherCpu!.toFixed(2)}`;
     }
-    console.log(`${tag} ${result.value.toFixed(2)} ${scenario.unit}${cpu}`);
+    const detail = result.detail === undefined ? "" : `  ${result.detail}`;
+    console.log(`${tag} ${result.value.toFixed(2)} ${scenario.unit}${cpu}${detail}`);
   } catch (e) {
     cell.errors.push((e as Error).message);
     console.log(`${tag} FAILED: ${(e as Error).message}`);
@@ -123,7 +142,8 @@ async function benchRuntime(title: string, servers: { label: string; name: strin
   for (let round = 1; round <= options.rounds; round++) {
     for (const row of rows) {
       for (let i = 0; i < servers.length; i++) {
-        const tag = `[${title} ${round}/${options.rounds}] ${row.scenario.name.padEnd(12)} ${servers[i].label.padEnd(14)}`;
+        const label = [servers[i].label, ...(row.scenario.serverArgs ?? [])].join(" ");
+        const tag = `[${title} ${round}/${options.rounds}] ${row.scenario.name.padEnd(13)} ${label.padEnd(24)}`;
         await measureOnce(tag, servers[i], row.scenario, row.cells[i], probed, options.timing);
       }
     }
@@ -147,6 +167,7 @@ function toJson(rows: Row[]) {
         spread: values.length > 0 ? spread(values) : null,
         rounds: c.results,
         errors: c.errors,
+        ...(c.unsupported === undefined ? {} : { unsupported: c.unsupported }),
       };
     }),
   }));
@@ -161,7 +182,8 @@ async function main(): Promise<void> {
       `rounds ${options.rounds}, warm-up ${options.timing.warmupS} s, measure ${options.timing.durationS} s`,
   );
   for (const s of SCENARIOS.filter((s) => options.only.includes(s.name))) {
-    console.log(`  ${s.name.padEnd(12)} ${s.describe}`);
+    const args = s.serverArgs === undefined ? "" : ` (servers started with ${s.serverArgs.join(" ")})`;
+    console.log(`  ${s.name.padEnd(13)} ${s.describe}${args}`);
   }
   const report: Record<string, unknown> = {};
   const titles = options.servers === undefined ? options.runtimes : ["custom"];

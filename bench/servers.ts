@@ -20,6 +20,8 @@ export interface ServerSpec {
   argv: string[];
   /** A file that must exist, or the server is skipped. */
   needs: string;
+  /** Modes it can be started in (a scenario's serverArgs): "--deflate" for permessage-deflate. */
+  flags: string[];
 }
 
 const OURS = "dist/examples/echo.js";
@@ -31,28 +33,44 @@ function binary(runtime: Runtime): string {
 }
 
 export const SERVERS: Record<string, ServerSpec> = {
-  "wasmsock-node": { runtime: "node", ours: true, argv: ["node", OURS], needs: OURS },
+  // Ours learns --deflate (accept any permessage-deflate offer) in the compression work.
+  "wasmsock-node": { runtime: "node", ours: true, argv: ["node", OURS], needs: OURS, flags: ["--deflate"] },
   ws: {
     runtime: "node",
     ours: false,
     argv: ["node", "bench/peers/ws-echo.js"],
     needs: "bench/peers/ws-echo.js",
+    flags: ["--deflate"],
   },
-  "wasmsock-deno": { runtime: "deno", ours: true, argv: ["deno", "run", "-A", OURS], needs: OURS },
+  "wasmsock-deno": {
+    runtime: "deno",
+    ours: true,
+    argv: ["deno", "run", "-A", OURS],
+    needs: OURS,
+    flags: ["--deflate"],
+  },
   deno: {
     runtime: "deno",
     ours: false,
     argv: ["deno", "run", "-A", "bench/peers/deno-echo.ts"],
     needs: "bench/peers/deno-echo.ts",
+    // Deno.upgradeWebSocket has no permessage-deflate.
+    flags: [],
   },
-  "wasmsock-bun": { runtime: "bun", ours: true, argv: ["bun", OURS], needs: OURS },
+  "wasmsock-bun": { runtime: "bun", ours: true, argv: ["bun", OURS], needs: OURS, flags: ["--deflate"] },
   bun: {
     runtime: "bun",
     ours: false,
     argv: ["bun", "bench/peers/bun-echo.ts"],
     needs: "bench/peers/bun-echo.ts",
+    flags: ["--deflate"],
   },
 };
+
+/** The first of `args` the server has no mode for, or undefined if it takes them all. */
+export function unsupported(spec: ServerSpec, args: readonly string[]): string | undefined {
+  return args.find((a) => !spec.flags.includes(a));
+}
 
 export function missing(spec: ServerSpec): string | undefined {
   return existsSync(join(ROOT, spec.needs)) ? undefined : spec.needs;
@@ -98,10 +116,15 @@ function canConnect(port: number): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server pinned to the server core and waits until it accepts connections. */
-export async function start(name: string, spec: ServerSpec, timeoutMs = 20_000): Promise<Running> {
+export async function start(
+  name: string,
+  spec: ServerSpec,
+  extraArgs: readonly string[] = [],
+  timeoutMs = 20_000,
+): Promise<Running> {
   const port = await freePort();
   const [, ...args] = spec.argv;
-  const argv = [...pinArgs("server"), binary(spec.runtime), ...args, "--port", String(port)];
+  const argv = [...pinArgs("server"), binary(spec.runtime), ...args, ...extraArgs, "--port", String(port)];
   const child = spawn("bash", ["-c", RAISE_FD_LIMIT, "bash", ...argv], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
@@ -133,7 +156,9 @@ export async function start(name: string, spec: ServerSpec, timeoutMs = 20_000):
   while (!(await canConnect(port))) {
     if (exited !== undefined || Date.now() > deadline) {
       await stop();
-      throw new Error(`${name} did not start (${exited ?? "timeout"}): ${spec.argv.join(" ")}\n${output}`);
+      throw new Error(
+        `${name} did not start (${exited ?? "timeout"}): ${[...spec.argv, ...extraArgs].join(" ")}\n${output}`,
+      );
     }
     await sleep(50);
   }

@@ -1,9 +1,11 @@
 // Peer echo server for the benchmark: Bun's native WebSocket (uWebSockets), limits lifted.
-// Run with: bun bench/peers/bun-echo.ts --port N
+// Run with: bun bench/peers/bun-echo.ts [--deflate] --port N
+// --deflate: `perMessageDeflate: true`, and every echo sent with compress = true (Bun's send does not
+// compress unless asked, even when the extension was negotiated).
 
 // Minimal declarations so the repo's Node-typed tsc accepts this Bun-only file.
 interface BunSocket {
-  send(data: string | ArrayBufferView | ArrayBuffer): number;
+  send(data: string | ArrayBufferView | ArrayBuffer, compress?: boolean): number;
 }
 declare const Bun: {
   argv: string[];
@@ -25,9 +27,10 @@ declare const Bun: {
 const i = Bun.argv.indexOf("--port");
 const port = Number(Bun.argv[i + 1]);
 if (i < 0 || !Number.isInteger(port)) {
-  console.error("usage: bun bench/peers/bun-echo.ts --port N");
+  console.error("usage: bun bench/peers/bun-echo.ts [--deflate] --port N");
   process.exit(2);
 }
+const deflate = Bun.argv.includes("--deflate");
 
 Bun.serve({
   hostname: "127.0.0.1",
@@ -42,9 +45,9 @@ Bun.serve({
     backpressureLimit: 1024 * 1024 * 1024,
     closeOnBackpressureLimit: false,
     idleTimeout: 0,
-    perMessageDeflate: false,
+    perMessageDeflate: deflate,
     message(ws, message) {
-      ws.send(message);
+      ws.send(message, deflate);
     },
   },
 });

@@ -1,4 +1,8 @@
 // Peer echo server for the benchmark: ws 8 with bufferutil, limits lifted like our echo example.
+// Run with: node bench/peers/ws-echo.js [--deflate] --port N
+// --deflate is what a ws user gets with `perMessageDeflate: true`: zlib's default level, a 1024-byte
+// threshold (ws's default, the same as ours), context takeover unless the client declines it, zlib
+// work on libuv's thread pool (at most 10 jobs at once); the pinning to one core covers those threads.
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { WebSocketServer } from "ws";
@@ -22,7 +26,7 @@ function portArg() {
   const i = process.argv.indexOf("--port");
   const port = Number(process.argv[i + 1]);
   if (i < 0 || !Number.isInteger(port)) {
-    console.error("usage: node bench/peers/ws-echo.js --port N");
+    console.error("usage: node bench/peers/ws-echo.js [--deflate] --port N");
     process.exit(2);
   }
   return port;
@@ -33,7 +37,7 @@ const wss = new WebSocketServer({
   host: "127.0.0.1",
   port: portArg(),
   maxPayload: 64 * 1024 * 1024,
-  perMessageDeflate: false,
+  perMessageDeflate: process.argv.includes("--deflate"),
 });
 wss.on("connection", (ws) => {
   ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));

@@ -1,6 +1,7 @@
 // The scenarios, in the order they run and print; the same for every server.
 import { OP_BINARY, OP_TEXT } from "../frames.ts";
-import { binaryPayload, textPayload } from "../payloads.ts";
+import { binaryPayload, jsonPayload, prosePayload, textPayload } from "../payloads.ts";
+import { deflateEcho } from "./deflate.ts";
 import { handshakes } from "./handshakes.ts";
 import { idleMemory } from "./memory.ts";
 import { pipelined } from "./pipelined.ts";
@@ -56,4 +57,39 @@ export const SCENARIOS: Scenario[] = [
   }),
   handshakes(32),
   idleMemory(10_000),
+  // permessage-deflate, servers started with --deflate; sizes above the 1 KiB threshold ours and ws share.
+  deflateEcho({
+    name: "deflate-small",
+    describe: "64 conns x 2 KiB JSON text, permessage-deflate, no context takeover",
+    connections: 64,
+    opcode: OP_TEXT,
+    size: 2 * KiB,
+    payload: jsonPayload,
+    window: 64,
+    batch: 16,
+    sampleEvery: 64,
+  }),
+  deflateEcho({
+    name: "deflate-json",
+    describe: "16 conns x 16 KiB JSON text, permessage-deflate, no context takeover",
+    connections: 16,
+    opcode: OP_TEXT,
+    size: 16 * KiB,
+    payload: jsonPayload,
+    window: 64,
+    batch: 8,
+    sampleEvery: 64,
+  }),
+  deflateEcho({
+    name: "deflate-text",
+    describe: "4 conns x 1 MiB English-like prose, permessage-deflate, no context takeover",
+    connections: 4,
+    opcode: OP_TEXT,
+    size: MiB,
+    payload: prosePayload,
+    window: 4,
+    batch: 1,
+    // Inflating 1 MiB costs the generator ~3 ms; at tens of echoes per second one in 8 stays cheap.
+    sampleEvery: 8,
+  }),
 ];

@@ -18,6 +18,8 @@ export interface Result {
   generatorCpu?: number;
   /** CPU used by other processes meanwhile: above ~0.1 the figure is disturbed. */
   otherCpu?: number;
+  /** One line of scenario-specific facts, printed after the figure. */
+  detail?: string;
 }
 
 export interface Scenario {
@@ -25,6 +27,8 @@ export interface Scenario {
   unit: string;
   higherIsBetter: boolean;
   describe: string;
+  /** Extra server arguments (before --port); a server whose spec lacks one of them has no such mode. */
+  serverArgs?: string[];
   run(target: Target, timing: Timing): Promise<Result>;
 }
 
