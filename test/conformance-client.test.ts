@@ -1,5 +1,7 @@
 // Mode 2 of the conformance suite with wasmsock's own client in each runtime: the fuzzing server
 // plays every case and our Autobahn driver (examples/autobahn-client.ts) must echo its way to no FAIL.
+// That includes sections 12 and 13 (permessage-deflate): our client offers the extension by default,
+// as browsers do, and a client that offers nothing fails them.
 import { spawn } from "node:child_process";
 import { expect, it } from "vitest";
 import { formatReport, startFuzzingServer, tally } from "./conformance/index.ts";
@@ -25,6 +27,10 @@ it.each(RUNTIMES)(
       console.log(tally(results));
       expect(results).toHaveLength(server.caseIds.length);
       expect(results.filter((r) => r.verdict === "FAIL")).toEqual([]);
+      // Compression cases are never declined for want of an offer we can use.
+      const compression = results.filter((r) => /^1[23]\./.test(r.id));
+      expect(compression.length).toBeGreaterThan(240);
+      expect(compression.filter((r) => r.verdict === "INFORMATIONAL")).toEqual([]);
     } finally {
       child.kill();
       await server.close();

@@ -5,9 +5,10 @@
 //   /updateReports?agent=A          a normal close; the agent's results are then final
 import { createServer, type Socket } from "node:net";
 import { frameCases, select } from "./cases/index.ts";
+import { answerOffers, DeflateSession } from "./deflate.ts";
 import { acceptFor, readHead, requestProblem } from "./http.ts";
 import { TesterConn } from "./peer.ts";
-import { playCase } from "./play.ts";
+import { playCase, resultOf } from "./play.ts";
 import type { CaseResult, FrameCase } from "./types.ts";
 import { Op } from "./wire.ts";
 
@@ -67,13 +68,38 @@ export async function startFuzzingServer(opts: FuzzingServerOptions = {}): Promi
       socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n${problem ?? "no such case"}\n`);
       return;
     }
+    // Sections 12/13: answer the client's permessage-deflate offer as the case asks (RFC 7692 7.1);
+    // every other case (and path) declines extensions by answering none.
+    const started = performance.now();
+    const offers = target.pathname === "/runCase" ? (theCase?.deflate?.offers ?? []) : [];
+    const negotiation = offers.length
+      ? answerOffers(head.headers["sec-websocket-extensions"], offers)
+      : undefined;
+    const accepted = negotiation?.kind === "accepted" ? negotiation : undefined;
+    const declined = negotiation?.kind === "accepted" ? undefined : negotiation;
     socket.write(
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-        `Sec-WebSocket-Accept: ${acceptFor(head.headers["sec-websocket-key"])}\r\n\r\n`,
+        `Sec-WebSocket-Accept: ${acceptFor(head.headers["sec-websocket-key"])}\r\n` +
+        (accepted ? `Sec-WebSocket-Extensions: ${accepted.answer}\r\n` : "") +
+        "\r\n",
     );
-    const conn = new TesterConn(socket, "server", head.rest);
+    const session = accepted && new DeflateSession(accepted.negotiated, "server");
+    const conn = new TesterConn(socket, "server", head.rest, session);
     switch (target.pathname) {
       case "/runCase":
+        if (declined) {
+          // A client with no offer at all cannot compress: a FAIL for a compression section, as
+          // browsers offer permessage-deflate. An offer this case cannot use is only recorded.
+          const [verdict, why] =
+            declined.kind === "none"
+              ? (["FAIL", "the client did not offer permessage-deflate"] as const)
+              : declined.kind === "invalid"
+                ? (["FAIL", `the client's offer is invalid (RFC 7692 7.1): ${declined.problem}`] as const)
+                : (["INFORMATIONAL", declined.why] as const);
+          await say(conn);
+          record(agent, resultOf(theCase!, verdict, why, started));
+          return;
+        }
         record(agent, await playCase(conn, theCase!, timeoutMs));
         return;
       case "/getCaseCount":

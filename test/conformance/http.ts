@@ -100,12 +100,14 @@ export function requestProblem(h: ParsedHead): string | undefined {
 }
 
 /** 4.1 steps 1-4 of the client's view of the server's response: why it is not a valid 101, if it is not. */
-export function responseProblem(res: HttpHead, key: string): string | undefined {
+export function responseProblem(res: HttpHead, key: string, offered = false): string | undefined {
   if (res.status !== 101) return `status ${res.status} ${res.reason}`;
   if (!tokens(res.headers.upgrade).includes("websocket")) return "Upgrade header is not websocket";
   if (!tokens(res.headers.connection).includes("upgrade")) return "Connection header lacks Upgrade";
   if (res.headers["sec-websocket-accept"] !== acceptFor(key))
     return `Sec-WebSocket-Accept ${res.headers["sec-websocket-accept"]} != ${acceptFor(key)}`;
-  if (res.headers["sec-websocket-extensions"]) return "an extension was accepted that was never offered";
+  // With an offer, the answer is judged by the compression code (RFC 7692 7.1).
+  if (res.headers["sec-websocket-extensions"] && !offered)
+    return "an extension was accepted that was never offered";
   return undefined;
 }

@@ -1,5 +1,6 @@
 // The tester's end of one WebSocket connection: writes exactly what a case says, records what comes back.
 import type { Socket } from "node:net";
+import type { DeflateSession } from "./deflate.ts";
 import type { Observed } from "./types.ts";
 import { closePayload, encodeFrame, FrameReader, type FrameSpec, Op, type RawFrame } from "./wire.ts";
 
@@ -25,12 +26,15 @@ export class TesterConn {
   private reader = new FrameReader();
   private fragments: Buffer[] = [];
   private fragmentOp = 0;
+  private fragmentCompressed = false;
   private waiters = new Set<() => void>();
 
   constructor(
     readonly socket: Socket,
     readonly role: Role,
     leftover?: Buffer,
+    /** Set when permessage-deflate was negotiated: RSV1 then marks a compressed message (RFC 7692 6). */
+    readonly deflate?: DeflateSession,
   ) {
     socket.setNoDelay(true);
     socket.on("data", (c: Buffer) => this.onData(c));
@@ -97,6 +101,23 @@ export class TesterConn {
     return this.writePieces([bytes.subarray(from === 0 ? 0 : headLen + from, end)], 0);
   }
 
+  /** One message, compressed with the negotiated parameters; `fragment` splits the compressed bytes. */
+  sendCompressed(m: Observed, fragment = 0): Promise<void> {
+    if (!this.deflate) throw new Error("permessage-deflate was not negotiated");
+    const data = this.deflate.compress(m.payload);
+    const op = m.type === "text" ? Op.text : Op.binary;
+    const size = fragment > 0 ? fragment : Math.max(data.length, 1);
+    const frames: FrameSpec[] = [];
+    for (let i = 0; i === 0 || i < data.length; i += size)
+      frames.push({
+        op: i === 0 ? op : Op.continuation,
+        rsv: i === 0 ? 4 : 0,
+        payload: data.subarray(i, i + size),
+        fin: i + size >= data.length,
+      });
+    return this.send(frames);
+  }
+
   sendClose(code?: number, reason?: string): Promise<void> {
     return this.send([{ op: Op.close, payload: closePayload(code, reason) }]);
   }
@@ -131,7 +152,7 @@ export class TesterConn {
     // 5.1: a server never masks, a client always does.
     if (f.masked !== (this.role === "server"))
       this.violations.push(`${f.masked ? "masked" : "unmasked"} frame`);
-    if (f.rsv) this.violations.push(`RSV bits ${f.rsv} set without an extension`);
+    if (f.rsv) this.checkRsv(f);
     if (f.op >= 8) {
       this.onControl(f);
       return;
@@ -143,13 +164,37 @@ export class TesterConn {
       if (f.op !== Op.text && f.op !== Op.binary) this.violations.push(`reserved opcode ${f.op}`);
       this.fragmentOp = f.op;
       this.fragments = [];
+      this.fragmentCompressed = this.deflate !== undefined && (f.rsv & 4) !== 0;
     }
     this.fragments.push(f.payload);
     if (!f.fin) return;
-    const payload = this.fragments.length === 1 ? this.fragments[0] : Buffer.concat(this.fragments);
-    this.events.push({ type: this.fragmentOp === Op.text ? "text" : "binary", payload });
+    let payload = this.fragments.length === 1 ? this.fragments[0] : Buffer.concat(this.fragments);
+    const type = this.fragmentOp === Op.text ? "text" : "binary";
     this.fragmentOp = 0;
     this.fragments = [];
+    if (this.fragmentCompressed && this.deflate) {
+      try {
+        payload = this.deflate.inflate(payload);
+      } catch (e) {
+        // As an endpoint would (RFC 6455 7.4.1: 1007), the tester fails the connection: with a lost
+        // context nothing after this message could be read anyway.
+        this.violations.push(
+          `a compressed ${type} message does not inflate (${this.deflate.describeRx()}): ${(e as Error).message}`,
+        );
+        if (!this.closeSent) void this.sendClose(1007);
+        return;
+      }
+    }
+    this.events.push({ type, payload });
+  }
+
+  /** RFC 6455 5.2 and RFC 7692 6: only RSV1, only with permessage-deflate, only on a message's first frame. */
+  private checkRsv(f: RawFrame): void {
+    if (!this.deflate) return void this.violations.push(`RSV bits ${f.rsv} set without an extension`);
+    if (f.rsv & 3) this.violations.push(`RSV bits ${f.rsv} set (permessage-deflate defines RSV1 only)`);
+    if (!(f.rsv & 4)) return;
+    if (f.op >= 8) this.violations.push(`RSV1 on a control frame (opcode ${f.op}; RFC 7692 6.1)`);
+    else if (f.op === Op.continuation) this.violations.push("RSV1 on a continuation frame (RFC 7692 6.1)");
   }
 
   private onControl(f: RawFrame): void {

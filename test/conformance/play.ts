@@ -31,6 +31,13 @@ export async function playCase(
       else if (a.do === "slice") await conn.sendSlice(a.frame, a.from, a.to);
       else if (a.do === "sleep") await sleep(a.ms);
       else if (a.do === "checkpoint") failedInTime = await conn.waitFor(() => conn.peerGone, a.ms);
+      else if (a.do === "compressed")
+        for (const m of a.messages) {
+          if (conn.peerGone || conn.closeSent) break;
+          const before = conn.events.length;
+          await conn.sendCompressed(m, a.fragment);
+          if (!(await conn.waitFor(() => conn.events.length > before || conn.peerGone, timeoutMs))) break;
+        }
       else
         for (let i = 0; i < a.times && !conn.peerGone; i++) {
           const before = conn.events.length;
@@ -97,7 +104,10 @@ function judge(
       (n) => sameEvents(conn.events, n.events) && (!n.codes || (pc && n.codes.includes(pc.code))),
     );
     if (alt) lax.push(alt.reason);
-    else fails.push(`expected ${summary(expect.events)}, got ${summary(conn.events)}`);
+    else
+      fails.push(
+        `expected ${summary(expect.events)}, got ${summary(conn.events)}${firstDifference(conn.events, expect.events)}`,
+      );
     if (alt?.codes) codes = alt.codes;
   }
 
@@ -142,6 +152,28 @@ function sameEvents(got: Observed[], want: Observed[]): boolean {
     got.length === want.length &&
     got.every((g, i) => g.type === want[i].type && Buffer.from(g.payload).equals(want[i].payload))
   );
+}
+
+/** Where two long event lists part: the first event that differs, when that says more than the summary. */
+function firstDifference(got: Observed[], want: Observed[]): string {
+  if (want.length <= 4) return "";
+  const i = want.findIndex(
+    (w, k) => !got[k] || got[k].type !== w.type || !Buffer.from(got[k].payload).equals(w.payload),
+  );
+  if (i < 0) return "";
+  return `; first difference at #${i + 1}: expected ${summary([want[i]])}, got ${got[i] ? summary([got[i]]) : "nothing"}`;
+}
+
+/** A result decided before or instead of playing (a handshake that failed or declined). */
+export function resultOf(c: FrameCase, verdict: Verdict, reason: string, started: number): CaseResult {
+  return {
+    id: c.id,
+    description: c.description,
+    expectation: c.expectation,
+    verdict,
+    reason,
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 /** A short account of events for a report line: types, sizes and a taste of small payloads. */

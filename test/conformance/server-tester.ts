@@ -1,9 +1,10 @@
 // Mode 1: test any WebSocket echo server at ws://host:port/path, one raw TCP connection per case.
 import { connect } from "node:net";
 import { allCases, isHandshake, select } from "./cases/index.ts";
+import { checkAnswer, DeflateSession, formatOffers, type PmdParams } from "./deflate.ts";
 import { asResponse, newKey, readHead, responseProblem, upgradeRequest } from "./http.ts";
 import { TesterConn } from "./peer.ts";
-import { playCase } from "./play.ts";
+import { playCase, resultOf } from "./play.ts";
 import { playHandshake, type Target } from "./play-handshake.ts";
 import { type Tally, tally } from "./report.ts";
 import type { CaseResult, FrameCase } from "./types.ts";
@@ -55,30 +56,41 @@ export async function runServerSuite(opts: ServerSuiteOptions): Promise<SuiteRep
 
 async function playFrameCase(c: FrameCase, t: Target, timeoutMs: number): Promise<CaseResult> {
   const started = performance.now();
-  const opened = await open(t, timeoutMs).catch((e: Error) => e);
+  const offers = c.deflate?.offers ?? [];
+  const opened = await open(t, timeoutMs, offers).catch((e: Error) => e);
   if (opened instanceof Error)
-    return {
-      id: c.id,
-      description: c.description,
-      expectation: c.expectation,
-      verdict: "FAIL",
-      reason: `opening handshake failed: ${opened.message}`,
-      durationMs: Math.round(performance.now() - started),
-    };
+    return resultOf(c, "FAIL", `opening handshake failed: ${opened.message}`, started);
+  if (offers.length && !opened.deflate) {
+    // RFC 7692 is optional, and a server may decline any offer: nothing to judge.
+    await opened.sendClose(1000);
+    await opened.waitFor(() => opened.peerGone, Math.min(timeoutMs, 1000));
+    opened.destroy();
+    return resultOf(c, "INFORMATIONAL", `the server declined "${formatOffers(offers)}"`, started);
+  }
   return playCase(opened, c, timeoutMs);
 }
 
-/** Connect and upgrade; the connection is ready for frames. */
-async function open(t: Target, timeoutMs: number): Promise<TesterConn> {
+/** Connect and upgrade, offering `offers` (permessage-deflate); the connection is ready for frames. */
+async function open(t: Target, timeoutMs: number, offers: PmdParams[] = []): Promise<TesterConn> {
   const socket = connect({ host: t.hostname, port: t.port });
   socket.on("error", () => {});
   const key = newKey();
-  socket.write(upgradeRequest(t.host, t.path, key));
+  const extra = offers.length ? [`Sec-WebSocket-Extensions: ${formatOffers(offers)}`] : [];
+  socket.write(upgradeRequest(t.host, t.path, key, extra));
   try {
     const head = await readHead(socket, timeoutMs);
-    const problem = responseProblem(asResponse(head), key);
+    const res = asResponse(head);
+    const problem = responseProblem(res, key, offers.length > 0);
     if (problem) throw new Error(problem);
-    return new TesterConn(socket, "client", head.rest);
+    const answer = res.headers["sec-websocket-extensions"];
+    let session: DeflateSession | undefined;
+    if (answer) {
+      const checked = checkAnswer(offers, answer);
+      if ("problem" in checked)
+        throw new Error(`invalid permessage-deflate answer (RFC 7692 7.1): ${checked.problem}`);
+      session = new DeflateSession(checked.negotiated, "client");
+    }
+    return new TesterConn(socket, "client", head.rest, session);
   } catch (e) {
     socket.destroy();
     throw e;

@@ -1,4 +1,5 @@
 // The vocabulary shared by the case catalogue, the two testers and the report.
+import type { PmdParams } from "./deflate.ts";
 import type { FrameSpec } from "./wire.ts";
 
 export type Verdict = "PASS" | "NON-STRICT" | "FAIL" | "INFORMATIONAL";
@@ -19,7 +20,12 @@ export type Action =
   /** Fail fast: by now (waiting at most `ms`) the peer must already have failed the connection. */
   | { do: "checkpoint"; ms: number }
   /** Send `frame`, wait for the echo, `times` times over (a round-trip loop). */
-  | { do: "exchange"; frame: FrameSpec; times: number };
+  | { do: "exchange"; frame: FrameSpec; times: number }
+  /**
+   * Send each message compressed with the negotiated permessage-deflate parameters and wait for its
+   * echo before the next; `fragment` splits the compressed bytes into frames of that many octets.
+   */
+  | { do: "compressed"; messages: Observed[]; fragment?: number };
 
 /** How the connection must end. Codes: `null` means a close frame without a status code. */
 export interface Expect {
@@ -49,6 +55,18 @@ export interface FrameCase {
   /** Recorded, never judged (the RFC leaves the behaviour open). */
   informational?: string;
   timeoutMs?: number;
+  /** Sections 12/13: the case runs over a permessage-deflate connection (RFC 7692). */
+  deflate?: DeflateSpec;
+}
+
+/**
+ * What a compression case negotiates. Each entry reads like an offer: the parameters the case wants
+ * both ends to use. Server mode offers them all, in order, in one header, and the server's answer must
+ * fit one; client mode answers the client's offer with the first entry it allows. `[]` negotiates
+ * nothing (the tester neither offers nor accepts the extension).
+ */
+export interface DeflateSpec {
+  offers: PmdParams[];
 }
 
 /** An opening-handshake case (RFC 6455 section 4.2): only meaningful against a server. */

@@ -1,6 +1,6 @@
 // The reference peer: a minimal `ws` echo server. Run directly: npx tsx test/conformance/ws-echo-server.ts [port]
 import { fileURLToPath } from "node:url";
-import { WebSocketServer } from "ws";
+import { type PerMessageDeflateOptions, WebSocketServer } from "ws";
 
 export interface EchoServer {
   port: number;
@@ -9,7 +9,8 @@ export interface EchoServer {
 
 export function startWsEchoServer(
   port = 0,
-  options: { skipUTF8Validation?: boolean } = {},
+  /** `perMessageDeflate` as ws takes it: e.g. `{ threshold: 0 }` to compress every message. */
+  options: { skipUTF8Validation?: boolean; perMessageDeflate?: boolean | PerMessageDeflateOptions } = {},
 ): Promise<EchoServer> {
   return new Promise((resolve, reject) => {
     const wss = new WebSocketServer({ host: "127.0.0.1", port, maxPayload: 64 * 1024 * 1024, ...options });

@@ -1,6 +1,7 @@
 // The catalogue: every case in report order, and selection by patterns such as "1.*,6.4.1".
 import type { Case, FrameCase, HandshakeCase } from "../types.ts";
 import { closing } from "./close.ts";
+import { compression } from "./compression.ts";
 import { fragmentation } from "./fragmentation.ts";
 import { framing } from "./framing.ts";
 import { handshake } from "./handshake.ts";
@@ -22,6 +23,8 @@ export const SECTIONS: Record<string, string> = {
   "7": "Close handling",
   "9": "Limits/Performance",
   "10": "Miscellaneous",
+  "12": "Compression",
+  "13": "Compression parameters",
 };
 
 export const frameCases: FrameCase[] = [
@@ -34,6 +37,7 @@ export const frameCases: FrameCase[] = [
   ...closing,
   ...limits,
   ...misc,
+  ...compression,
 ];
 export const handshakeCases: HandshakeCase[] = handshake;
 export const allCases: Case[] = [...handshakeCases, ...frameCases];
