@@ -17,7 +17,7 @@ import {
   KIND_TEXT,
   OP_TEXT,
 } from "./abi";
-import { eventBase, eventsProduced, pushEvent } from "./events";
+import { eventsProduced, pushEvent } from "./events";
 import { failed } from "./fail";
 import {
   INFLATE_END,
@@ -33,6 +33,7 @@ import {
   inflateRun,
   inflateStateSize,
 } from "./inflate";
+import { eventBase } from "./regions";
 import {
   F_PEER_CONTEXT,
   hasFlag,

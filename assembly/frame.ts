@@ -32,7 +32,14 @@ import {
   OP_TEXT,
 } from "./abi";
 import { closePayloadError } from "./close";
-import { callEnded, callStarted, inflatePiece, isSuspended, resumeInflating, startCompressed } from "./decompress";
+import {
+  callEnded,
+  callStarted,
+  inflatePiece,
+  isSuspended,
+  resumeInflating,
+  startCompressed,
+} from "./decompress";
 import { eventsProduced, pushEvent, reserveOutput, resetEvents } from "./events";
 import { fail, failed } from "./fail";
 import { nextKey } from "./keys";

@@ -45,3 +45,12 @@ export function keyPoolPtr(): usize {
 export function keyStatePtr(): usize {
   return keyStateBase;
 }
+export {
+  inflateAlloc,
+  inflateAtBoundary,
+  inflateInit,
+  inflateInput,
+  inflateOutLen,
+  inflateOutPtr,
+  inflateRun,
+} from "./inflate";

@@ -47,9 +47,14 @@ const decoder = new TextDecoder();
 export function buildRequest(session: Session, req: ClientRequest): Uint8Array {
   let extra = "";
   for (const [name, value] of Object.entries(req.headers ?? {})) extra += `${name}: ${value}\r\n`;
-  const fields = [req.path, req.host, req.origin ?? "", (req.protocols ?? []).join(", "), req.extensions ?? "", extra].map(
-    (f) => encoder.encode(f),
-  );
+  const fields = [
+    req.path,
+    req.host,
+    req.origin ?? "",
+    (req.protocols ?? []).join(", "),
+    req.extensions ?? "",
+    extra,
+  ].map((f) => encoder.encode(f));
   const core = session.core;
   let at = core.inputPtr;
   const limit = at + INPUT_CAP - 16;

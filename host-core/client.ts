@@ -455,7 +455,8 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       this.fail(res.error!);
       return empty;
     }
-    const agreed = this.deflate && acceptClientAnswer(res.headers["sec-websocket-extensions"] ?? "", this.deflate);
+    const agreed =
+      this.deflate && acceptClientAnswer(res.headers["sec-websocket-extensions"] ?? "", this.deflate);
     if (agreed instanceof WebSocketError) {
       this.fail(agreed);
       return empty;

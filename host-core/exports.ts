@@ -26,6 +26,15 @@ export interface CoreExports {
   /** The close frame this session owes its peer, written at sendPtr; 0 when none is owed. */
   closeOwed(s: number): number;
   mask(ptr: number, len: number, key: number, pos: number): void;
+  /** RFC 1951 INFLATE (assembly/inflate.ts), for tests and benchmarks; sessions use it inside. */
+  inflateAlloc(ringBits: number): number;
+  inflateInit(st: number, ringBits: number): void;
+  inflateInput(st: number, ptr: number, len: number): void;
+  /** INFLATE_NEED_INPUT 0, INFLATE_OUTPUT 1, INFLATE_END 2, INFLATE_ERROR -1. */
+  inflateRun(st: number, outLimit: number): number;
+  inflateOutPtr(st: number): number;
+  inflateOutLen(st: number): number;
+  inflateAtBoundary(st: number): number;
   utf8Valid(ptr: number, len: number): number;
   closeCodeValid(code: number): number;
   parseRequest(ptr: number, len: number, maxBytes: number, maxHeaders: number): number;

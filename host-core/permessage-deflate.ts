@@ -1,6 +1,6 @@
 // RFC 7692 negotiation: the offers in a Sec-WebSocket-Extensions header, the server's choice and
 // answer, the client's offer and its check of the answer. Compression itself is the core's.
-import { wsError, type WebSocketError } from "./errors.ts";
+import { type WebSocketError, wsError } from "./errors.ts";
 
 export interface PerMessageDeflateOptions {
   /**
@@ -175,7 +175,11 @@ function answerOffer(p: Params, o: Required<PerMessageDeflateOptions>): Negotiat
   const clientBitsOffered = p.get("client_max_window_bits");
   // 7.1.2.1 needs a value; 7.1.2.2 allows none (the client only says it supports the parameter).
   if (serverBitsOffered !== undefined && windowBits(serverBitsOffered) === undefined) return undefined;
-  if (clientBitsOffered !== undefined && clientBitsOffered !== true && windowBits(clientBitsOffered) === undefined)
+  if (
+    clientBitsOffered !== undefined &&
+    clientBitsOffered !== true &&
+    windowBits(clientBitsOffered) === undefined
+  )
     return undefined;
   const ownContext = !o.serverNoContextTakeover && !p.has("server_no_context_takeover");
   const ownWindowBits = Math.min(o.serverMaxWindowBits, windowBits(serverBitsOffered) ?? 15);
@@ -191,8 +195,10 @@ function answerOffer(p: Params, o: Required<PerMessageDeflateOptions>): Negotiat
   let header = EXTENSION;
   if (!ownContext) header += "; server_no_context_takeover";
   if (!peerContext) header += "; client_no_context_takeover";
-  if (serverBitsOffered !== undefined || ownWindowBits < 15) header += `; server_max_window_bits=${ownWindowBits}`;
-  if (askClientBits || typeof clientBitsOffered === "string") header += `; client_max_window_bits=${peerWindowBits}`;
+  if (serverBitsOffered !== undefined || ownWindowBits < 15)
+    header += `; server_max_window_bits=${ownWindowBits}`;
+  if (askClientBits || typeof clientBitsOffered === "string")
+    header += `; client_max_window_bits=${peerWindowBits}`;
   return {
     header,
     ownContext,

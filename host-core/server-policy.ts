@@ -117,7 +117,9 @@ export function decide(req: UpgradeRequest, policy: Policy, connections: number)
   return {
     status: 101,
     protocol: chooseProtocol(policy.protocols, req.protocols),
-    deflate: policy.deflate ? negotiateServer(req.headers["sec-websocket-extensions"], policy.deflate) : undefined,
+    deflate: policy.deflate
+      ? negotiateServer(req.headers["sec-websocket-extensions"], policy.deflate)
+      : undefined,
   };
 }
 

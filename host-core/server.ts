@@ -230,7 +230,11 @@ class Accepted<T> implements TransportEvents, Expiring {
     } else if (server.handler.upgrade) {
       this.upgrade(req, d.protocol, d.deflate, rest, cb);
     } else {
-      const response = acceptResponse({ accept: req.accept, protocol: d.protocol, extensions: d.deflate?.header });
+      const response = acceptResponse({
+        accept: req.accept,
+        protocol: d.protocol,
+        extensions: d.deflate?.header,
+      });
       this.open(req.path, response, d.protocol, d.deflate, rest, cb);
     }
   }

@@ -24,7 +24,9 @@ afterEach(async () => {
 // Compressible and incompressible payloads, below and above the 1 KiB threshold.
 const words = "the quick brown fox jumps over a lazy dog while wasmsock inflates".split(" ");
 const prose = Array.from({ length: 60000 }, (_, i) => words[(i * 7 + (i >> 3)) % words.length]).join(" ");
-const json = JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ id: i, name: words[i % 11 % words.length], ok: i % 3 === 0 })));
+const json = JSON.stringify(
+  Array.from({ length: 3000 }, (_, i) => ({ id: i, name: words[(i % 11) % words.length], ok: i % 3 === 0 })),
+);
 const messages: (string | Buffer)[] = [
   "tiny",
   prose.slice(0, 2000),
@@ -36,13 +38,20 @@ const messages: (string | Buffer)[] = [
   Buffer.from("é✓".repeat(5000)),
 ];
 
+// What our server agreed on, as its socket reports it.
+let agreed = "";
 async function ourServer(deflate: object | boolean = true): Promise<Server> {
   const server = await serve({
     host: "127.0.0.1",
     port: 0,
     perMessageDeflate: deflate,
     maxPayload: 64 << 20,
-    handler: { message: (ws, data, isBinary) => ws.send(data, { binary: isBinary }) },
+    handler: {
+      open: (ws) => {
+        agreed = ws.extensions;
+      },
+      message: (ws, data, isBinary) => ws.send(data, { binary: isBinary }),
+    },
   });
   servers.push(server);
   return server;
@@ -80,18 +89,23 @@ describe("ws client → our server", () => {
   it("default: no context takeover either way, compressed on the wire", async () => {
     const server = await ourServer(true);
     const r = await wsExchange(`ws://127.0.0.1:${server.port}`, { perMessageDeflate: { threshold: 0 } });
-    expect(r.extensions).toBe("permessage-deflate; server_no_context_takeover; client_no_context_takeover");
+    expect(r.extensions).toBe("permessage-deflate");
+    expect(agreed).toBe("permessage-deflate; server_no_context_takeover; client_no_context_takeover");
     expectEchoes(r.echoes);
     // Random bytes do not compress; everything else does, by far.
     expect(r.read).toBeLessThan(total / 10);
   });
 
   it("context takeover both ways when allowed, and window bits as asked", async () => {
-    const server = await ourServer({ serverNoContextTakeover: false, clientNoContextTakeover: false, clientMaxWindowBits: 10 });
+    const server = await ourServer({
+      serverNoContextTakeover: false,
+      clientNoContextTakeover: false,
+      clientMaxWindowBits: 10,
+    });
     const r = await wsExchange(`ws://127.0.0.1:${server.port}`, {
       perMessageDeflate: { threshold: 0, serverMaxWindowBits: 11 },
     });
-    expect(r.extensions).toBe("permessage-deflate; server_max_window_bits=11; client_max_window_bits=10");
+    expect(agreed).toBe("permessage-deflate; server_max_window_bits=11; client_max_window_bits=10");
     expectEchoes(r.echoes);
     expect(r.read).toBeLessThan(total / 10);
   });
@@ -100,17 +114,26 @@ describe("ws client → our server", () => {
     const server = await ourServer(false);
     const r = await wsExchange(`ws://127.0.0.1:${server.port}`, { perMessageDeflate: true });
     expect(r.extensions).toBe("");
+    expect(agreed).toBe("");
     expectEchoes(r.echoes);
   });
 });
 
 describe("our client → ws server", () => {
   for (const [name, options] of [
-    ["without context takeover", { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true }],
+    [
+      "without context takeover",
+      { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true },
+    ],
     ["with context takeover", { threshold: 0 }],
   ] as const) {
     it(name, async () => {
-      const wss = new WsServer({ host: "127.0.0.1", port: 0, perMessageDeflate: options, maxPayload: 64 << 20 });
+      const wss = new WsServer({
+        host: "127.0.0.1",
+        port: 0,
+        perMessageDeflate: options,
+        maxPayload: 64 << 20,
+      });
       wss.on("connection", (peer) => peer.on("message", (d, isBinary) => peer.send(d, { binary: isBinary })));
       await once(wss, "listening");
       cleanup.push(() => wss.close());
@@ -119,7 +142,7 @@ describe("our client → ws server", () => {
         peer.on("close", () => (peerRead = (peer as unknown as { _socket: Socket })._socket.bytesRead)),
       );
       const port = (wss.address() as { port: number }).port;
-      const ws = new WebSocket(`ws://127.0.0.1:${port}`, { maxPayload: 64 << 20 });
+      const ws = new WebSocket(`ws://127.0.0.1:${port}`, undefined, { maxPayload: 64 << 20 });
       ws.binaryType = "nodebuffer";
       await once(ws, "open");
       expect(ws.extensions).toMatch(/^permessage-deflate/);
@@ -148,23 +171,27 @@ describe("Chromium (it offers permessage-deflate on every connection)", () => {
   afterAll(() => echo?.stop());
 
   it("negotiates it with our echo and exchanges compressible and random messages", async () => {
-    const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "wasmsock-chromium-")), {
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await chromium.launchPersistentContext(
+      mkdtempSync(join(tmpdir(), "wasmsock-chromium-")),
+      {
+        executablePath: "/usr/bin/chromium",
+        headless: true,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      },
+    );
     try {
       const page = await browser.newPage();
       const result = await page.evaluate(async (url) => {
-        const ws = new WebSocket(url);
+        // globalThis: the browser's WebSocket, not the one this file imports.
+        const ws = new globalThis.WebSocket(url);
         ws.binaryType = "arraybuffer";
         const queue: unknown[] = [];
         let wake: (() => void) | undefined;
@@ -228,10 +255,14 @@ describe("Chromium (it offers permessage-deflate on every connection)", () => {
 
 describe("our client → python3-websockets server (compression on, its default)", () => {
   it("negotiates and echoes", async () => {
-    const py = spawn("/usr/bin/python3", ["test/fixtures/python_deflate.py", "server"], { stdio: ["ignore", "pipe", "inherit"] });
+    const py = spawn("/usr/bin/python3", ["test/fixtures/python_deflate.py", "server"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     cleanup.push(() => py.kill("SIGKILL"));
     const [line] = (await once(py.stdout!, "data")) as [Buffer];
-    const ws = new WebSocket(`ws://127.0.0.1:${Number(line.toString())}`, { maxPayload: 64 << 20 });
+    const ws = new WebSocket(`ws://127.0.0.1:${Number(line.toString())}`, undefined, {
+      maxPayload: 64 << 20,
+    });
     ws.binaryType = "nodebuffer";
     await once(ws, "open");
     expect(ws.extensions).toMatch(/^permessage-deflate/);

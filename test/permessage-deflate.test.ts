@@ -13,7 +13,9 @@ const client = (o: object | true = true) => resolveDeflate(o, false)!;
 
 describe("Sec-WebSocket-Extensions syntax (RFC 6455 9.1, RFC 7230 7)", () => {
   it("parses extensions, parameters, quoted values and empty list elements", () => {
-    const list = parseExtensions(' foo, permessage-deflate ; client_max_window_bits ; server_max_window_bits="10" ,, bar;x=1');
+    const list = parseExtensions(
+      ' foo, permessage-deflate ; client_max_window_bits ; server_max_window_bits="10" ,, bar;x=1',
+    );
     expect(list?.map((e) => [e.name, [...e.params]])).toEqual([
       ["foo", []],
       [
@@ -43,7 +45,10 @@ describe("the server's answer (RFC 7692 7.1)", () => {
   it("keeps context when allowed, unless the client asks us not to", () => {
     const o = server({ serverNoContextTakeover: false, clientNoContextTakeover: false });
     expect(negotiateServer("permessage-deflate", o)?.header).toBe("permessage-deflate");
-    const a = negotiateServer("permessage-deflate; server_no_context_takeover; client_no_context_takeover", o);
+    const a = negotiateServer(
+      "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+      o,
+    );
     expect(a?.header).toBe("permessage-deflate; server_no_context_takeover");
     expect(a).toMatchObject({ ownContext: false, peerContext: true });
   });
@@ -64,7 +69,9 @@ describe("the server's answer (RFC 7692 7.1)", () => {
     expect(a?.header).toContain("client_max_window_bits=10");
     expect(a?.peerWindowBits).toBe(10);
     expect(negotiateServer("permessage-deflate", o)).toBeUndefined();
-    expect(negotiateServer("permessage-deflate; client_max_window_bits=9", o)).toMatchObject({ peerWindowBits: 9 });
+    expect(negotiateServer("permessage-deflate; client_max_window_bits=9", o)).toMatchObject({
+      peerWindowBits: 9,
+    });
   });
 
   it("declines an unacceptable offer and takes the first acceptable one", () => {
@@ -124,6 +131,8 @@ describe("the client's offer and its check of the answer (RFC 7692 7.1)", () => 
       expect((r as { code: string }).code).toBe("WS_ERR_HANDSHAKE_DEFLATE");
     }
     const smaller = client({ serverMaxWindowBits: 10 });
-    expect(acceptClientAnswer("permessage-deflate; server_max_window_bits=11", smaller)).toBeInstanceOf(Error);
+    expect(acceptClientAnswer("permessage-deflate; server_max_window_bits=11", smaller)).toBeInstanceOf(
+      Error,
+    );
   });
 });

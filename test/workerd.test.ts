@@ -22,6 +22,8 @@ const large = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 31) & 255);
 interface Peer {
   url?: string;
   protocols?: string;
+  extensions?: string;
+  bytesRead?: number;
   messages: unknown[];
   ping?: string;
   close?: { code: number; reason: string };
@@ -31,23 +33,18 @@ interface Peer {
  * A ws echo server (over https when given one) that records the first connection; "bye" makes
  * it close with 4002. `closed` resolves when that connection's close handshake is over.
  */
-async function echoServer(https?: HttpsServer) {
+async function echoServer(https?: HttpsServer, perMessageDeflate: boolean | object = false) {
+  const handleProtocols = (p: Set<string>) => (p.has("superchat") ? "superchat" : false);
   const wss = https
-    ? new WebSocketServer({
-        server: https,
-        handleProtocols: (p) => (p.has("superchat") ? "superchat" : false),
-      })
-    : new WebSocketServer({
-        port: 0,
-        host: "127.0.0.1",
-        handleProtocols: (p) => (p.has("superchat") ? "superchat" : false),
-      });
+    ? new WebSocketServer({ server: https, handleProtocols, perMessageDeflate })
+    : new WebSocketServer({ port: 0, host: "127.0.0.1", handleProtocols, perMessageDeflate });
   if (https) await new Promise<void>((r) => https.listen(0, "127.0.0.1", r));
   else await new Promise((r) => wss.on("listening", r));
   const peer: Peer = { messages: [] };
   const closed = new Promise<void>((resolve) => {
     wss.once("connection", (ws, req) => {
       peer.url = req.url;
+      peer.extensions = ws.extensions;
       peer.protocols = req.headers["sec-websocket-protocol"];
       ws.on("message", (data, isBinary) => {
         const bytes = data as Buffer;
@@ -60,6 +57,7 @@ async function echoServer(https?: HttpsServer) {
       ws.on("ping", (data) => (peer.ping = `${data}`));
       ws.on("close", (code, reason) => {
         peer.close = { code, reason: `${reason}` };
+        peer.bytesRead = (ws as unknown as { _socket: { bytesRead: number } })._socket.bytesRead;
         resolve();
       });
     });
@@ -127,6 +125,8 @@ describe("workerd", () => {
         // What the server saw.
         expect(server.peer).toEqual({
           url: "/echo?from=workerd",
+          extensions: "",
+          bytesRead: expect.any(Number),
           protocols: "chat, superchat",
           messages: [
             { type: "text", data: text },
@@ -141,6 +141,31 @@ describe("workerd", () => {
       }
     });
   }
+
+  it("negotiates permessage-deflate with a ws server that has it on, compressing both ways", async () => {
+    const server = await echoServer(undefined, { threshold: 0 });
+    const url = `ws://127.0.0.1:${server.port}/echo?from=workerd`;
+    try {
+      const seen = await run("ws", url);
+      await server.closed;
+      expect((seen.open as { extensions: string }).extensions).toMatch(/^permessage-deflate/);
+      expect(seen.messages).toEqual([
+        { type: "text", data: text },
+        { type: "binary", isArrayBuffer: true, ...digest(small) },
+        { type: "binary", isArrayBuffer: true, ...digest(large) },
+      ]);
+      expect(server.peer.extensions).toMatch(/^permessage-deflate/);
+      expect(server.peer.messages).toEqual([
+        { type: "text", data: text },
+        { type: "binary", ...digest(small) },
+        { type: "binary", ...digest(large) },
+      ]);
+      // The 100,000-byte message repeats every 256 bytes: compressed, it is a few hundred.
+      expect(server.peer.bytesRead).toBeLessThan(5000);
+    } finally {
+      await server.close();
+    }
+  });
 
   it("answers the server's close and reports it clean", async () => {
     const server = await echoServer();

@@ -14,16 +14,10 @@ import {
   ERR_UNEXPECTED_CONTINUATION,
   ERR_UNEXPECTED_MASK,
   ERR_UNEXPECTED_RSV,
-  EV_AUX,
-  EV_CODE,
-  EV_FLAGS,
-  EV_KIND,
   EV_LEN,
   EV_PTR,
-  EVENT_SIZE,
   FLAG_FIN,
   FLAG_FIRST,
-  FLAG_RSV1,
   KIND_BINARY,
   KIND_CLOSE,
   KIND_ERROR,
@@ -36,69 +30,23 @@ import {
   STATE_FAILED,
 } from "../../assembly/abi";
 import { closeOwed } from "../../assembly/close";
-import { receive } from "../../assembly/frame";
-import { eventBase, inputBase, sendBase } from "../../assembly/regions";
-import {
-  sessionAllowRsv1,
-  sessionFree,
-  sessionLimits,
-  sessionOpen,
-  sessionState,
-} from "../../assembly/session";
+import { sendBase } from "../../assembly/regions";
+import { sessionFree, sessionInflate, sessionLimits, sessionState } from "../../assembly/session";
 import { hexAt } from "./hex";
-
-// Frames are written as hex, the way they appear on the wire.
-function bytes(hex: string): Uint8Array {
-  const clean = hex.replaceAll(" ", "");
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = <u8>I32.parseInt(clean.substr(i * 2, 2), 16);
-  return out;
-}
-
-function feed(s: usize, data: Uint8Array, from: i32 = 0, to: i32 = -1): u32 {
-  const end = to < 0 ? data.length : to;
-  for (let i = from; i < end; i++) store<u8>(inputBase + i - from, data[i]);
-  return receive(s, inputBase, end - from);
-}
-
-function ev(i: u32): usize {
-  return eventBase + i * EVENT_SIZE;
-}
-function kind(i: u32): u8 {
-  return load<u8>(ev(i) + EV_KIND);
-}
-function flags(i: u32): u8 {
-  return load<u8>(ev(i) + EV_FLAGS);
-}
-function code(i: u32): u16 {
-  return load<u16>(ev(i) + EV_CODE);
-}
-function aux(i: u32): u32 {
-  return load<u32>(ev(i) + EV_AUX);
-}
-function payload(i: u32): string {
-  return String.UTF8.decodeUnsafe(<usize>load<u32>(ev(i) + EV_PTR), load<u32>(ev(i) + EV_LEN));
-}
-function payloadHex(i: u32): string {
-  return hexAt(<usize>load<u32>(ev(i) + EV_PTR), load<u32>(ev(i) + EV_LEN));
-}
-
-function server(): usize {
-  return sessionOpen(0);
-}
-function client(): usize {
-  return sessionOpen(1);
-}
-
-// Expects exactly one error event with this close code and error id.
-function expectError(s: usize, hex: string, close: u16, err: u32): void {
-  const n = feed(s, bytes(hex));
-  expect<u8>(kind(n - 1)).toBe(KIND_ERROR, "the last event is the error");
-  expect<u16>(code(n - 1)).toBe(close);
-  expect<u32>(aux(n - 1)).toBe(err);
-  expect<u32>(feed(s, bytes("8100"))).toBe(0, "a failed session ignores further input");
-  sessionFree(s);
-}
+import {
+  aux,
+  bytes,
+  client,
+  code,
+  ev,
+  expectError,
+  feed,
+  flags,
+  kind,
+  payload,
+  payloadHex,
+  server,
+} from "./wire";
 
 describe("RFC 6455 5.7 examples", () => {
   it("single-frame unmasked text, at a client", () => {
@@ -229,7 +177,7 @@ describe("payload length boundaries (5.2)", () => {
 describe("framing rules (5.2-5.5)", () => {
   it("reserved opcodes 3-7 and B-F fail with 1002", () => {
     const ops = ["83", "84", "85", "86", "87", "8b", "8c", "8d", "8e", "8f"];
-    for (let i = 0; i < ops.length; i++) expectError(client(), ops[i] + "00", 1002, ERR_RESERVED_OPCODE);
+    for (let i = 0; i < ops.length; i++) expectError(client(), `${ops[i]}00`, 1002, ERR_RESERVED_OPCODE);
   });
 
   it("RSV1, RSV2, RSV3 without an extension fail with 1002", () => {
@@ -238,17 +186,19 @@ describe("framing rules (5.2-5.5)", () => {
     expectError(client(), "9100", 1002, ERR_UNEXPECTED_RSV);
   });
 
-  it("RSV1 is allowed on the first frame once permessage-deflate is negotiated", () => {
+  it("RSV1 is allowed on the first frame once permessage-deflate is negotiated (RFC 7692 6.1)", () => {
     const s = client();
-    sessionAllowRsv1(s, true);
-    expect<u32>(feed(s, bytes("c1 01 ff"))).toBe(1, "compressed text is not validated by the decoder");
-    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN | FLAG_RSV1);
+    sessionInflate(s, 15, false);
+    // 7.2.3.1: "Hello", compressed; the host sees the inflated bytes, not the RSV1 bit.
+    expect<u32>(feed(s, bytes("c1 07 f2 48 cd c9 c9 07 00"))).toBe(1);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<string>(payload(0)).toBe("Hello");
     expectError(s, "41 00 c0 00", 1002, ERR_UNEXPECTED_RSV);
   });
 
   it("RSV1 on a control frame fails even with permessage-deflate", () => {
     const s = client();
-    sessionAllowRsv1(s, true);
+    sessionInflate(s, 15, false);
     expectError(s, "c9 00", 1002, ERR_UNEXPECTED_RSV);
   });
 
@@ -494,8 +444,8 @@ function transcript(s: usize, cuts: i32[]): string {
     const to = c < cuts.length ? cuts[c] : stream.length;
     const n = feed(s, stream, from, to);
     for (let i: u32 = 0; i < n; i++) {
-      if (kind(i) == KIND_REPLY) out += "R" + payloadHex(i) + ";";
-      else out += kind(i).toString() + (flags(i) & FLAG_FIN ? "!" : "") + payloadHex(i) + ";";
+      if (kind(i) == KIND_REPLY) out += `R${payloadHex(i)};`;
+      else out += `${kind(i).toString() + (flags(i) & FLAG_FIN ? "!" : "") + payloadHex(i)};`;
     }
     from = to;
   }
@@ -511,7 +461,7 @@ function merged(t: string): string {
     if (it.length == 0) continue;
     const k = it.charAt(0);
     if (k == "1" || k == "2") out += it.replace("!", "").substr(1);
-    else out += "[" + it + "]";
+    else out += `[${it}]`;
     if (it.includes("!")) out += "#";
   }
   return out;

@@ -19,9 +19,13 @@ export async function spawnEcho(
   args: string[] = [],
 ): Promise<{ url: string; proc: ChildProcess; stop(): void }> {
   const port = await freePort();
-  const proc = spawn(command[0], [...command.slice(1), "dist/examples/echo.js", "--port", String(port), ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const proc = spawn(
+    command[0],
+    [...command.slice(1), "dist/examples/echo.js", "--port", String(port), ...args],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const stop = () => proc.kill("SIGKILL");
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("echo server did not start in 10 s")), 10_000);

@@ -1,0 +1,165 @@
+// Our INFLATE (assembly/inflate.ts) against node:zlib's DEFLATE: every level, window, memory level
+// and strategy, fed in random pieces with random output limits; and random or mutated input, which
+// must end in data or an error, never a trap or a hang.
+import { constants, deflateRawSync } from "node:zlib";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createCore } from "../host-core/inline.ts";
+
+const core = createCore();
+const e = core.exports;
+const states = new Map<number, number>();
+function state(bits: number): number {
+  let st = states.get(bits);
+  if (st === undefined) {
+    st = e.inflateAlloc(bits) >>> 0;
+    states.set(bits, st);
+    core.refresh();
+  }
+  e.inflateInit(st, bits);
+  return st;
+}
+
+/** Inflates `data` fed in pieces of `pieces` sizes (cycled), with per-run output limits `limits`. */
+function inflate(
+  data: Uint8Array,
+  pieces: number[] = [data.length || 1],
+  limits: number[] = [1 << 20],
+  bits = 15,
+) {
+  const st = state(bits);
+  const out: Uint8Array[] = [];
+  let runs = 0;
+  for (let off = 0, p = 0; off < data.length; p++) {
+    const n = Math.min(pieces[p % pieces.length] || 1, data.length - off, 65536);
+    core.u8.set(data.subarray(off, off + n), core.inputPtr);
+    off += n;
+    e.inflateInput(st, core.inputPtr, n);
+    for (;;) {
+      const status = e.inflateRun(st, limits[runs++ % limits.length] || 1);
+      const ptr = e.inflateOutPtr(st) >>> 0;
+      out.push(core.u8.slice(ptr, ptr + e.inflateOutLen(st)));
+      if (status === -1) return { error: true, data: Buffer.concat(out) };
+      if (status === 2) return { end: true, data: Buffer.concat(out) };
+      if (status === 0) break;
+      if (runs > 10_000_000) throw new Error("no progress");
+    }
+  }
+  return { data: Buffer.concat(out), boundary: e.inflateAtBoundary(st) !== 0 };
+}
+
+const words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split(" ");
+function sample(kind: number, size: number, seed: number): Buffer {
+  let x = seed | 1;
+  const rnd = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+  if (kind === 0) return Buffer.from(Array.from({ length: size }, () => (rnd() * 256) | 0));
+  if (kind === 1) return Buffer.alloc(size, 97);
+  const parts: string[] = [];
+  let n = 0;
+  while (n < size) {
+    const w =
+      kind === 2
+        ? words[(rnd() * rnd() * words.length) | 0]
+        : `{"id":${(rnd() * 1e4) | 0},"k":"${words[(rnd() * 12) | 0]}"},`;
+    parts.push(w);
+    n += w.length + 1;
+  }
+  return Buffer.from(parts.join(" ").slice(0, size));
+}
+
+const strategies = [
+  constants.Z_DEFAULT_STRATEGY,
+  constants.Z_FILTERED,
+  constants.Z_HUFFMAN_ONLY,
+  constants.Z_RLE,
+  constants.Z_FIXED,
+];
+
+describe("INFLATE (RFC 1951) against node:zlib", () => {
+  it("the RFC 7692 7.2.3.1 example: 'Hello' plus the flush tail", () => {
+    expect(inflate(Buffer.from("f248cdc9c90700 0000ffff".replace(" ", ""), "hex"))).toEqual({
+      data: Buffer.from("Hello"),
+      boundary: true,
+    });
+    // 7.2.3.3: the same with a stored block.
+    expect(
+      inflate(Buffer.from("0005 00faff48656c6c6f 000000ffff".replace(/ /g, ""), "hex")).data.toString(),
+    ).toBe("Hello");
+  });
+
+  it("every level, window, memory level and strategy, any pieces, any output limits", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          kind: fc.integer({ min: 0, max: 3 }),
+          size: fc.integer({ min: 0, max: 200_000 }),
+          seed: fc.integer(),
+          level: fc.integer({ min: 0, max: 9 }),
+          windowBits: fc.integer({ min: 9, max: 15 }),
+          memLevel: fc.integer({ min: 1, max: 9 }),
+          strategy: fc.constantFrom(...strategies),
+          final: fc.boolean(),
+          pieces: fc.array(fc.integer({ min: 1, max: 70000 }), { minLength: 1, maxLength: 5 }),
+          limits: fc.array(fc.integer({ min: 1, max: 40000 }), { minLength: 1, maxLength: 5 }),
+        }),
+        (c) => {
+          const input = sample(c.kind, c.size, c.seed);
+          const compressed = deflateRawSync(input, {
+            level: c.level,
+            windowBits: c.windowBits,
+            memLevel: c.memLevel,
+            strategy: c.strategy,
+            finishFlush: c.final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+          });
+          const r = inflate(compressed, c.pieces, c.limits);
+          expect(r.error).toBeUndefined();
+          expect(r.data.equals(input)).toBe(true);
+          if (c.final) expect(r.end).toBe(true);
+          else expect(r.boundary).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("one byte at a time, one output byte per run", () => {
+    const input = sample(3, 5000, 9);
+    const r = inflate(deflateRawSync(input, { finishFlush: constants.Z_SYNC_FLUSH }), [1], [1]);
+    expect(r.data.equals(input)).toBe(true);
+  });
+
+  it("random and mutated streams end in data or an error, never a trap or a hang", () => {
+    const valid = deflateRawSync(sample(2, 20000, 3), { finishFlush: constants.Z_SYNC_FLUSH });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 1, maxLength: 3 }),
+        (random, flips, pieces) => {
+          inflate(random, pieces, [997], 9);
+          const mutated = Buffer.from(valid);
+          for (const [at, v] of flips) mutated[at % mutated.length] = v;
+          const r = inflate(mutated, pieces, [4096]);
+          expect(r.error || r.end || r.boundary !== undefined).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("refuses malformed blocks (3.2.3-3.2.7)", () => {
+    const bad = [
+      "07", // BTYPE 3
+      "01 0500 fbff", // stored LEN 5 with an NLEN that is not its complement (fffa)
+      "fd ff ff", // dynamic: HLIT 257 + 31 = 288 > 286
+      "1b 03 00", // fixed: literal/length code 286 (11000110)
+      "03 02 00", // fixed: length 3 at distance 1, before any byte was written
+    ];
+    for (const hex of bad) expect(inflate(Buffer.from(hex.replace(/ /g, ""), "hex")).error, hex).toBe(true);
+  });
+});
