@@ -54,3 +54,12 @@ export {
   inflateOutPtr,
   inflateRun,
 } from "./inflate";
+export {
+  deflateAlloc,
+  deflateBound,
+  deflateChunk,
+  deflateForget,
+  deflateInit,
+  deflateInPtr,
+  deflateOutPtr,
+} from "./deflate";

@@ -35,6 +35,17 @@ export interface CoreExports {
   inflateOutPtr(st: number): number;
   inflateOutLen(st: number): number;
   inflateAtBoundary(st: number): number;
+  /** RFC 1951 DEFLATE (assembly/deflate.ts). */
+  deflateAlloc(windowBits: number, level: number): number;
+  deflateInit(st: number, windowBits: number, level: number): void;
+  /** The next message may not refer to earlier ones. */
+  deflateForget(st: number): void;
+  /** Bytes written at outPtr; with flush, the message ends on a sync flush without its 00 00 ff ff. */
+  deflateChunk(st: number, inPtr: number, inLen: number, outPtr: number, flush: number): number;
+  deflateBound(inLen: number): number;
+  /** Regions of DEFLATE_PIECE bytes in and deflateBound(DEFLATE_PIECE) out, made on first use. */
+  deflateInPtr(): number;
+  deflateOutPtr(): number;
   utf8Valid(ptr: number, len: number): number;
   closeCodeValid(code: number): number;
   parseRequest(ptr: number, len: number, maxBytes: number, maxHeaders: number): number;

@@ -1,5 +1,6 @@
 import {
   B0_FIN,
+  B0_RSV1,
   ERR_SEND_AFTER_CLOSE,
   ERR_SEND_CONTROL_TOO_LONG,
   EV_AUX,
@@ -37,6 +38,7 @@ import {
 import { type Core, getCore } from "./core.ts";
 import { WebSocketError } from "./errors.ts";
 import { allocate, Output } from "./output.ts";
+import { Deflater } from "./deflater.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
 
 export interface SessionOptions {
@@ -127,6 +129,7 @@ export class Session {
   private messageLength = 0;
   private sendingFragmented = false;
   private deflate: Negotiated | undefined;
+  private deflater: Deflater | undefined;
 
   constructor(options: SessionOptions) {
     this.core = options.core ?? getCore();
@@ -150,6 +153,8 @@ export class Session {
   setDeflate(agreed: Negotiated): void {
     this.deflate = agreed;
     this.core.exports.sessionInflate(this.ptr, agreed.peerWindowBits, agreed.peerContext ? 1 : 0);
+    const { ownWindowBits: bits, level } = agreed;
+    this.deflater = agreed.ownContext ? Deflater.own(this.core, bits, level) : Deflater.shared(this.core, bits, level);
   }
 
   /** The Sec-WebSocket-Extensions value agreed, or "". */
@@ -336,6 +341,12 @@ export class Session {
   send(data: string | Uint8Array, binary = typeof data !== "string", fin = true): void {
     const payload = typeof data === "string" ? textEncoder.encode(data) : data;
     const op = this.sendingFragmented ? OP_CONT : binary ? OP_BINARY : OP_TEXT;
+    // RFC 7692 6: a whole message past the threshold goes compressed (RSV1); fragments do not.
+    if (this.deflater && fin && op !== OP_CONT && payload.length >= this.deflate!.threshold) {
+      this.guard();
+      this.queueData(B0_FIN | B0_RSV1 | op, this.deflater.compress(data, payload));
+      return;
+    }
     this.sendingFragmented = !fin;
     this.queueData((fin ? B0_FIN : 0) | op, payload);
   }
@@ -376,6 +387,8 @@ export class Session {
   free(): void {
     if (this.ptr === 0) return;
     slots.unregister(this);
+    this.deflater?.release();
+    this.deflater = undefined;
     this.core.exports.sessionFree(this.ptr);
     this.ptr = 0;
     this.stateValue = STATE_CLOSED;

@@ -1,5 +1,5 @@
 // Our INFLATE against node:zlib's inflateRawSync on the same data: MB/s of output, and the ratio.
-// Usage: npx tsx bench/inflate.ts
+// Usage: npx tsx bench/codec-inflate.ts
 import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
 import { createCore } from "../host-core/inline.ts";
 import { jsonPayload, prosePayload } from "./payloads.ts";
