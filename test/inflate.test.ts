@@ -152,6 +152,17 @@ describe("INFLATE (RFC 1951) against node:zlib", () => {
     );
   });
 
+  it("refuses a distance reaching before the stream's start", () => {
+    // Compressed against a preset dictionary, as a message with context takeover is: alone, it
+    // refers to bytes the decoder never saw.
+    const text = sample(3, 20000, 4);
+    const alone = deflateRawSync(text, { finishFlush: constants.Z_SYNC_FLUSH });
+    const withContext = deflateRawSync(text, { dictionary: text, finishFlush: constants.Z_SYNC_FLUSH });
+    expect(inflate(alone).data.equals(text)).toBe(true);
+    expect(withContext.length).toBeLessThan(alone.length / 10);
+    expect(inflate(withContext).error).toBe(true);
+  });
+
   it("refuses malformed blocks (3.2.3-3.2.7)", () => {
     const bad = [
       "07", // BTYPE 3

@@ -85,6 +85,10 @@ describe("failures on compressed messages", () => {
     expectError(compressed(), "c1 06 f2 38 ac 91 0a 00", 1007, ERR_INVALID_UTF8);
   });
 
+  it("fails fast: invalid UTF-8 in the first fragment fails before the message ends", () => {
+    expectError(compressed(), "41 06 f2 38 ac 91 0a 00", 1007, ERR_INVALID_UTF8);
+  });
+
   it("a message inflating past the limit fails with 1009 as it crosses it", () => {
     const s = compressed();
     sessionLimits(s, 0, 4);
