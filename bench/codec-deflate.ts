@@ -36,7 +36,8 @@ function rate(fn: () => number, bytes: number): number {
   return (bytes * n) / ((t - t0) / 1000) / 1e6;
 }
 
-const random = (size: number) => Uint8Array.from({ length: size }, (_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);
+const random = (size: number) =>
+  Uint8Array.from({ length: size }, (_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);
 const kinds: [string, (size: number) => Uint8Array][] = [
   ["json", jsonPayload],
   ["prose", prosePayload],

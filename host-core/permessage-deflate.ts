@@ -192,14 +192,14 @@ function answerOffer(p: Params, o: Required<PerMessageDeflateOptions>): Negotiat
     peerWindowBits = o.clientMaxWindowBits;
     askClientBits = true;
   }
-  let header = EXTENSION;
+  let header: string = EXTENSION;
   if (!ownContext) header += "; server_no_context_takeover";
   if (!peerContext) header += "; client_no_context_takeover";
   if (serverBitsOffered !== undefined || ownWindowBits < 15)
     header += `; server_max_window_bits=${ownWindowBits}`;
   if (askClientBits || typeof clientBitsOffered === "string")
     header += `; client_max_window_bits=${peerWindowBits}`;
-  return {
+  return agreement({
     header,
     ownContext,
     ownWindowBits,
@@ -207,7 +207,19 @@ function answerOffer(p: Params, o: Required<PerMessageDeflateOptions>): Negotiat
     peerWindowBits,
     threshold: o.threshold,
     level: o.level,
-  };
+  });
+}
+
+// Connections that agree alike share one frozen agreement: nothing per connection.
+const agreements = new Map<string, Negotiated>();
+function agreement(n: Negotiated): Negotiated {
+  const key = `${n.header}|${n.peerWindowBits}|${n.threshold}|${n.level}|${n.peerContext}`;
+  let shared = agreements.get(key);
+  if (!shared) {
+    shared = Object.freeze(n);
+    if (agreements.size < 1024) agreements.set(key, shared);
+  }
+  return shared;
 }
 
 /** The client's offer: one permessage-deflate with what the options ask of the server. */

@@ -36,9 +36,9 @@ import {
   STATE_FAILED,
 } from "./abi.ts";
 import { type Core, getCore } from "./core.ts";
+import { Deflater } from "./deflater.ts";
 import { WebSocketError } from "./errors.ts";
 import { allocate, Output } from "./output.ts";
-import { Deflater } from "./deflater.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
 
 export interface SessionOptions {
@@ -129,6 +129,7 @@ export class Session {
   private messageLength = 0;
   private sendingFragmented = false;
   private deflate: Negotiated | undefined;
+  // The shared compressor, or this connection's own once it sent a compressed message.
   private deflater: Deflater | undefined;
 
   constructor(options: SessionOptions) {
@@ -153,8 +154,7 @@ export class Session {
   setDeflate(agreed: Negotiated): void {
     this.deflate = agreed;
     this.core.exports.sessionInflate(this.ptr, agreed.peerWindowBits, agreed.peerContext ? 1 : 0);
-    const { ownWindowBits: bits, level } = agreed;
-    this.deflater = agreed.ownContext ? Deflater.own(this.core, bits, level) : Deflater.shared(this.core, bits, level);
+    if (!agreed.ownContext) this.deflater = Deflater.shared(this.core, agreed.ownWindowBits, agreed.level);
   }
 
   /** The Sec-WebSocket-Extensions value agreed, or "". */
@@ -342,8 +342,11 @@ export class Session {
     const payload = typeof data === "string" ? textEncoder.encode(data) : data;
     const op = this.sendingFragmented ? OP_CONT : binary ? OP_BINARY : OP_TEXT;
     // RFC 7692 6: a whole message past the threshold goes compressed (RSV1); fragments do not.
-    if (this.deflater && fin && op !== OP_CONT && payload.length >= this.deflate!.threshold) {
+    const agreed = this.deflate;
+    if (agreed && fin && op !== OP_CONT && payload.length >= agreed.threshold) {
       this.guard();
+      // A connection keeping context gets its compressor with its first compressed message.
+      this.deflater ??= Deflater.own(this.core, agreed.ownWindowBits, agreed.level);
       this.queueData(B0_FIN | B0_RSV1 | op, this.deflater.compress(data, payload));
       return;
     }

@@ -57,6 +57,11 @@ export const SCENARIOS: Scenario[] = [
   }),
   handshakes(32),
   idleMemory(10_000),
+  idleMemory(10_000, {
+    name: "memory-deflate",
+    extensions: "permessage-deflate; client_no_context_takeover; server_no_context_takeover",
+  }),
+  idleMemory(10_000, { name: "memory-deflate-context", extensions: "permessage-deflate" }),
   // permessage-deflate, servers started with --deflate; sizes above the 1 KiB threshold ours and ws share.
   deflateEcho({
     name: "deflate-small",
