@@ -37,7 +37,18 @@ function rate(fn: () => number, bytes: number): number {
   return (bytes * n) / ((t - t0) / 1000) / 1e6;
 }
 
-const random = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 2654435761) >>> 24);
+// Seeded xorshift bytes: incompressible, the same every run.
+function random(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = 2463534242;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
 const kinds: [string, (size: number) => Uint8Array][] = [
   ["json", jsonPayload],
   ["prose", prosePayload],
