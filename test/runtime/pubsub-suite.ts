@@ -216,7 +216,9 @@ class Proc {
     child.stdout!.on("data", (b: Buffer) => {
       out += b;
     });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
     await new Promise((resolve) => child.once("close", resolve));
+    clearTimeout(timer);
     return out;
   }
 
