@@ -12,13 +12,13 @@ interface Key {
 
 // Keys are precomputed so handshakes/s measures the server, not the generator's SHA-1.
 const POOL = 64;
-const pools = new Map<number, Key[]>();
+const pools = new Map<string, Key[]>();
 let counter = 0;
 
-function makeKey(port: number): Key {
+function makeKey(port: number, path: string): Key {
   const key = randomBytes(16).toString("base64");
   const request = Buffer.from(
-    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
   );
   return {
@@ -29,11 +29,12 @@ function makeKey(port: number): Key {
   };
 }
 
-function nextKey(port: number): Key {
-  let pool = pools.get(port);
+function nextKey(port: number, path: string): Key {
+  const at = `${port}${path}`;
+  let pool = pools.get(at);
   if (pool === undefined) {
-    pool = Array.from({ length: POOL }, () => makeKey(port));
-    pools.set(port, pool);
+    pool = Array.from({ length: POOL }, () => makeKey(port, path));
+    pools.set(at, pool);
   }
   return pool[counter++ % POOL];
 }
@@ -52,8 +53,8 @@ function checkResponse(head: string, accept: string): string | undefined {
 }
 
 /** Connects and completes the opening handshake; rejects on any deviation or after `timeoutMs`. */
-export function openWebSocket(port: number, timeoutMs = 10_000): Promise<Opened> {
-  const { request, accept } = nextKey(port);
+export function openWebSocket(port: number, timeoutMs = 10_000, path = "/"): Promise<Opened> {
+  const { request, accept } = nextKey(port, path);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port, noDelay: true });
     let received: Buffer = Buffer.alloc(0);

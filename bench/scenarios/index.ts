@@ -1,6 +1,7 @@
 // The scenarios, in the order they run and print; the same for every server.
 import { OP_BINARY, OP_TEXT } from "../frames.ts";
 import { binaryPayload, textPayload } from "../payloads.ts";
+import { fanout } from "./fanout.ts";
 import { handshakes } from "./handshakes.ts";
 import { idleMemory } from "./memory.ts";
 import { pipelined } from "./pipelined.ts";
@@ -56,4 +57,6 @@ export const SCENARIOS: Scenario[] = [
   }),
   handshakes(32),
   idleMemory(10_000),
+  fanout(1_000),
+  fanout(10_000),
 ];

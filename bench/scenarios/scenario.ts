@@ -18,10 +18,16 @@ export interface Result {
   generatorCpu?: number;
   /** CPU used by other processes meanwhile: above ~0.1 the figure is disturbed. */
   otherCpu?: number;
+  /** Server RSS at the end, where the scenario reports it. */
+  rssMiB?: number;
 }
 
 export interface Scenario {
   name: string;
+  /** `--scenarios GROUP` selects every scenario of the group. */
+  group?: string;
+  /** The servers it runs against: the echo servers (default) or the pub/sub ones. */
+  kind?: "echo" | "pubsub";
   unit: string;
   higherIsBetter: boolean;
   describe: string;
