@@ -33,10 +33,10 @@ function headOf(st: usize): usize {
   return st + S_HEAD;
 }
 function prevOf(st: usize): usize {
-  return headOf(st) + ((<usize>1 << load<u32>(st + S_HASH_BITS)) << 2);
+  return headOf(st) + (((<usize>1) << load<u32>(st + S_HASH_BITS)) << 2);
 }
 function winOf(st: usize): usize {
-  return prevOf(st) + ((<usize>1 << load<u32>(st + S_WBITS)) << 2);
+  return prevOf(st) + (((<usize>1) << load<u32>(st + S_WBITS)) << 2);
 }
 
 function hashBitsFor(wbits: u32): u32 {
@@ -53,7 +53,7 @@ export function deflateInit(st: usize, wbits: u32, level: u32): void {
   store<u32>(st + S_LEVEL, level);
   store<u32>(st + S_HASH_BITS, hashBitsFor(wbits));
   store<u32>(st + S_SLIDE, windowSpan(wbits) / 2);
-  memory.fill(headOf(st), 0, (<usize>1 << hashBitsFor(wbits)) << 2);
+  memory.fill(headOf(st), 0, ((<usize>1) << hashBitsFor(wbits)) << 2);
   // Position 0 is never a match candidate: heads of 0 mean none.
   store<u32>(st + S_POS, 1);
   store<u32>(st + S_END, 1);
@@ -90,9 +90,12 @@ const fixedDistCodes: usize = heap.alloc(32 * 2);
 const lengthCode: usize = heap.alloc(256);
 const distCodeLow: usize = heap.alloc(512);
 const LEN_BASE = memory.data<u16>([
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
+  227, 258,
 ]);
-const LEN_EXTRA = memory.data<u8>([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]);
+const LEN_EXTRA = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+]);
 const DIST_BASE = memory.data<u16>([
   1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
   6145, 8193, 12289, 16385, 24577,
@@ -141,7 +144,7 @@ function distCode(d: u32): u32 {
 }
 
 function putBits(value: u32, n: u32): void {
-  bitBuf |= <u64>value << bitCount;
+  bitBuf |= (<u64>value) << bitCount;
   bitCount += n;
   if (bitCount >= 32) {
     store<u32>(outAt, <u32>bitBuf);
@@ -225,9 +228,9 @@ function lz77(st: usize, stop: u32): void {
     const avail = end - pos;
     if (avail >= MIN_MATCH) {
       const h = hashAt(win + pos, hbits);
-      let cand = load<u32>(head + (<usize>h << 2));
-      store<u32>(head + (<usize>h << 2), pos);
-      store<u32>(prev + (<usize>(pos & wmask) << 2), cand);
+      let cand = load<u32>(head + ((<usize>h) << 2));
+      store<u32>(head + ((<usize>h) << 2), pos);
+      store<u32>(prev + ((<usize>(pos & wmask)) << 2), cand);
       let minPos = pos > maxDist ? pos - maxDist : 0;
       if (minPos < limit) minPos = limit;
       if (minPos < base) minPos = base;
@@ -243,7 +246,7 @@ function lz77(st: usize, stop: u32): void {
             if (n >= nice) break;
           }
         }
-        const next = load<u32>(prev + (<usize>(cand & wmask) << 2));
+        const next = load<u32>(prev + ((<usize>(cand & wmask)) << 2));
         if (next >= cand) break;
         cand = next;
       }
@@ -261,7 +264,7 @@ function lz77(st: usize, stop: u32): void {
       emitMatch(pendingLen, pendingDist);
       // The match started at pos - 1; insert the positions it covers after pos.
       const matchEnd = pos - 1 + pendingLen;
-      insertRange(st, win, pos + 1, matchEnd < end - 2 ? matchEnd : end - 2, hbits, wmask, head, prev);
+      insertRange(win, pos + 1, matchEnd < end - 2 ? matchEnd : end - 2, hbits, wmask, head, prev);
       pos = matchEnd;
       pendingLen = 0;
       continue;
@@ -280,33 +283,24 @@ function lz77(st: usize, stop: u32): void {
     emitMatch(len, dist);
     if (len <= insertMax) {
       const matchEnd = pos + len;
-      insertRange(st, win, pos + 1, matchEnd < end - 2 ? matchEnd : end - 2, hbits, wmask, head, prev);
+      insertRange(win, pos + 1, matchEnd < end - 2 ? matchEnd : end - 2, hbits, wmask, head, prev);
     }
     pos += len;
   }
   if (pendingLen != 0) {
     emitMatch(pendingLen, pendingDist);
     const matchEnd = pos - 1 + pendingLen;
-    insertRange(st, win, pos, matchEnd < end - 2 ? matchEnd : end - 2, hbits, wmask, head, prev);
+    insertRange(win, pos, matchEnd < end - 2 ? matchEnd : end - 2, hbits, wmask, head, prev);
     pos = matchEnd;
   }
   store<u32>(st + S_POS, pos);
 }
 
-function insertRange(
-  st: usize,
-  win: usize,
-  from: u32,
-  to: u32,
-  hbits: u32,
-  wmask: u32,
-  head: usize,
-  prev: usize,
-): void {
+function insertRange(win: usize, from: u32, to: u32, hbits: u32, wmask: u32, head: usize, prev: usize): void {
   for (let p = from; p < to; p++) {
     const h = hashAt(win + p, hbits);
-    store<u32>(prev + (<usize>(p & wmask) << 2), load<u32>(head + (<usize>h << 2)));
-    store<u32>(head + (<usize>h << 2), p);
+    store<u32>(prev + ((<usize>(p & wmask)) << 2), load<u32>(head + ((<usize>h) << 2)));
+    store<u32>(head + ((<usize>h) << 2), p);
   }
 }
 
@@ -359,7 +353,10 @@ function runLengths(hlit: u32, hdist: u32): u32 {
   while (i < total) {
     const len = i < hlit ? load<u8>(litLens + i) : load<u8>(distLens + i - hlit);
     let run: u32 = 1;
-    while (i + run < total && (i + run < hlit ? load<u8>(litLens + i + run) : load<u8>(distLens + i + run - hlit)) == len)
+    while (
+      i + run < total &&
+      (i + run < hlit ? load<u8>(litLens + i + run) : load<u8>(distLens + i + run - hlit)) == len
+    )
       run++;
     i += run;
     if (len == 0) {

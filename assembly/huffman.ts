@@ -40,7 +40,8 @@ export function huffmanLengths(freq: usize, n: u32, maxBits: u32, lens: usize): 
     let w: u32 = 0;
     for (let pick: u32 = 0; pick < 2; pick++) {
       let x: u32;
-      if (leaf < m && (inner >= k || load<u32>(weight + leaf * 4) <= load<u32>(weight + inner * 4))) x = leaf++;
+      if (leaf < m && (inner >= k || load<u32>(weight + leaf * 4) <= load<u32>(weight + inner * 4)))
+        x = leaf++;
       else x = inner++;
       w += load<u32>(weight + x * 4);
       store<u32>(parent + x * 4, k);
@@ -61,7 +62,7 @@ export function huffmanLengths(freq: usize, n: u32, maxBits: u32, lens: usize): 
   // Lengths past the limit were cut to it; lengthen shorter codes until the Kraft sum is exact.
   let total: u32 = 0;
   for (let l: u32 = 1; l <= maxBits; l++) total += load<u32>(counts + l * 4) << (maxBits - l);
-  while (total > <u32>1 << maxBits) {
+  while (total > (<u32>1) << maxBits) {
     store<u32>(counts + maxBits * 4, load<u32>(counts + maxBits * 4) - 1);
     for (let l = maxBits - 1; l > 0; l--) {
       const c = load<u32>(counts + l * 4);

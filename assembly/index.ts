@@ -46,15 +46,6 @@ export function keyStatePtr(): usize {
   return keyStateBase;
 }
 export {
-  inflateAlloc,
-  inflateAtBoundary,
-  inflateInit,
-  inflateInput,
-  inflateOutLen,
-  inflateOutPtr,
-  inflateRun,
-} from "./inflate";
-export {
   deflateAlloc,
   deflateBound,
   deflateChunk,
@@ -63,3 +54,12 @@ export {
   deflateInPtr,
   deflateOutPtr,
 } from "./deflate";
+export {
+  inflateAlloc,
+  inflateAtBoundary,
+  inflateInit,
+  inflateInput,
+  inflateOutLen,
+  inflateOutPtr,
+  inflateRun,
+} from "./inflate";

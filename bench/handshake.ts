@@ -12,14 +12,14 @@ interface Key {
 
 // Keys are precomputed so handshakes/s measures the server, not the generator's SHA-1.
 const POOL = 64;
-const pools = new Map<number, Key[]>();
+const pools = new Map<string, Key[]>();
 let counter = 0;
 
-function makeKey(port: number, extensions?: string): Key {
+function makeKey(port: number, path: string, extensions?: string): Key {
   const key = randomBytes(16).toString("base64");
   const offer = extensions === undefined ? "" : `Sec-WebSocket-Extensions: ${extensions}\r\n`;
   const request = Buffer.from(
-    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${offer}\r\n`,
   );
   return {
@@ -30,11 +30,12 @@ function makeKey(port: number, extensions?: string): Key {
   };
 }
 
-function nextKey(port: number): Key {
-  let pool = pools.get(port);
+function nextKey(port: number, path: string): Key {
+  const at = `${port}${path}`;
+  let pool = pools.get(at);
   if (pool === undefined) {
-    pool = Array.from({ length: POOL }, () => makeKey(port));
-    pools.set(port, pool);
+    pool = Array.from({ length: POOL }, () => makeKey(port, path));
+    pools.set(at, pool);
   }
   return pool[counter++ % POOL];
 }
@@ -70,9 +71,14 @@ function checkResponse(head: string, accept: string): string | undefined {
  * Connects and completes the opening handshake; rejects on any deviation or after `timeoutMs`.
  * `extensions` is sent as Sec-WebSocket-Extensions; whether the server accepted it is the caller's check.
  */
-export function openWebSocket(port: number, timeoutMs = 10_000, extensions?: string): Promise<Opened> {
+export function openWebSocket(
+  port: number,
+  timeoutMs = 10_000,
+  { path = "/", extensions }: { path?: string; extensions?: string } = {},
+): Promise<Opened> {
   // An offer is only made by the few connections of a throughput scenario: no pool needed.
-  const { request, accept } = extensions === undefined ? nextKey(port) : makeKey(port, extensions);
+  const { request, accept } =
+    extensions === undefined ? nextKey(port, path) : makeKey(port, path, extensions);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port, noDelay: true });
     let received: Buffer = Buffer.alloc(0);

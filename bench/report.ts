@@ -43,7 +43,9 @@ function formatCell(c: Cell, unit: string): string {
 function formatCpu(c: Cell): string {
   const s = c.results.filter((r) => r.serverCpu !== undefined);
   if (s.length === 0 || c.errors.length > 0) return "";
-  return `${median(s.map((r) => r.serverCpu!)).toFixed(2)}/${median(s.map((r) => r.generatorCpu!)).toFixed(2)}`;
+  const cpu = `${median(s.map((r) => r.serverCpu!)).toFixed(2)}/${median(s.map((r) => r.generatorCpu!)).toFixed(2)}`;
+  const rss = s.filter((r) => r.rssMiB !== undefined).map((r) => r.rssMiB!);
+  return rss.length > 0 ? `${cpu} rss ${median(rss).toFixed(0)} MiB` : cpu;
 }
 
 /** First server over second; for lower-is-better units a ratio below 1 still means "first is better". */

@@ -1,5 +1,5 @@
 // npm run bench: our echo server against peers on the same runtime, interleaved, medians reported.
-// Usage: npx tsx bench/run.ts [--runtime node|deno|bun|all] [--only small,medium,...] [--rounds N]
+// Usage: npx tsx bench/run.ts [--runtime node|deno|bun|all] [--scenarios small,fanout,...] [--rounds N]
 //        [--duration S] [--warmup S] [--servers a,b] [--json FILE]
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -12,10 +12,12 @@ import type { Scenario, Timing } from "./scenarios/scenario.ts";
 import {
   killAll,
   missing,
+  PUBSUB_SERVERS,
   RUNTIMES,
   type Running,
   type Runtime,
   SERVERS,
+  type ServerSpec,
   start,
   unsupported,
 } from "./servers.ts";
@@ -37,7 +39,8 @@ function fail(message: string): never {
 function parse(): Options {
   const { values } = parseArgs({
     options: {
-      runtime: { type: "string", default: "node" },
+      runtime: { type: "string" },
+      scenarios: { type: "string" },
       only: { type: "string" },
       rounds: { type: "string", default: "3" },
       duration: { type: "string", default: "3" },
@@ -46,13 +49,21 @@ function parse(): Options {
       json: { type: "string" },
     },
   });
-  const runtime = values.runtime!;
+  const known = SCENARIOS.flatMap((s) => [s.name, s.group ?? s.name]);
+  const wanted = (values.scenarios ?? values.only)?.split(",");
+  for (const name of wanted ?? [])
+    if (!known.includes(name)) fail(`unknown scenario ${name} (${[...new Set(known)].join(", ")})`);
+  // A group name selects its scenarios; by default every echo scenario (fan-out takes a while).
+  const only = SCENARIOS.filter((s) =>
+    wanted ? wanted.includes(s.name) || wanted.includes(s.group ?? "") : s.kind !== "pubsub",
+  ).map((s) => s.name);
+  // Fan-out compares with every runtime's own publish loop unless told otherwise.
+  const pubsubOnly = SCENARIOS.filter((s) => only.includes(s.name)).every((s) => s.kind === "pubsub");
+  const runtime = values.runtime ?? (pubsubOnly ? "all" : "node");
   if (runtime !== "all" && !RUNTIMES.includes(runtime as Runtime)) fail(`unknown runtime ${runtime}`);
-  const known = SCENARIOS.map((s) => s.name);
-  const only = values.only?.split(",") ?? known;
-  for (const name of only) if (!known.includes(name)) fail(`unknown scenario ${name} (${known.join(", ")})`);
   const servers = values.servers?.split(",");
-  for (const name of servers ?? []) if (!(name in SERVERS)) fail(`unknown server ${name}`);
+  for (const name of servers ?? [])
+    if (!(name in SERVERS || name in PUBSUB_SERVERS)) fail(`unknown server ${name}`);
   const rounds = Number(values.rounds);
   const durationS = Number(values.duration);
   const warmupS = Number(values.warmup);
@@ -67,25 +78,35 @@ function parse(): Options {
   };
 }
 
+type Kind = "echo" | "pubsub";
+
+interface Slot {
+  label: string;
+  spec: ServerSpec;
+}
+
 /** Ours first (the ratio's numerator), then the peer; duplicates allowed for noise checks (ws,ws). */
-function lineup(runtime: Runtime, options: Options): { label: string; name: string }[] {
+function lineup(runtime: Runtime, options: Options, kind: Kind): Slot[] {
+  const specs = kind === "pubsub" ? PUBSUB_SERVERS : SERVERS;
   const names =
     options.servers ??
-    Object.entries(SERVERS)
+    Object.entries(specs)
       .filter(([, s]) => s.runtime === runtime)
       .sort(([, a], [, b]) => Number(b.ours) - Number(a.ours))
       .map(([n]) => n);
   const seen = new Map<string, number>();
-  const out: { label: string; name: string }[] = [];
+  const out: Slot[] = [];
   for (const name of names) {
-    const absent = missing(SERVERS[name]);
+    const spec = specs[name];
+    if (spec === undefined) continue;
+    const absent = missing(spec);
     if (absent !== undefined) {
       console.log(`skipping ${name}: ${absent} not found (build it first)`);
       continue;
     }
     const n = (seen.get(name) ?? 0) + 1;
     seen.set(name, n);
-    out.push({ label: n === 1 ? name : `${name}#${n}`, name });
+    out.push({ label: n === 1 ? name : `${name}#${n}`, spec });
   }
   return out;
 }
@@ -93,25 +114,25 @@ function lineup(runtime: Runtime, options: Options): { label: string; name: stri
 /** One fresh server, one scenario run; a failure is recorded in the cell so the server cannot score. */
 async function measureOnce(
   tag: string,
-  { label, name }: { label: string; name: string },
+  { label, spec }: Slot,
   scenario: Scenario,
   cell: Cell,
   probed: Set<string>,
   timing: Timing,
 ): Promise<void> {
   const args = scenario.serverArgs ?? [];
-  const lacks = unsupported(SERVERS[name], args);
+  const lacks = unsupported(spec, args);
   if (lacks !== undefined) {
     cell.unsupported = `no ${lacks}`;
-    console.log(`${tag} skipped: ${name} has no ${lacks} mode`);
+    console.log(`${tag} skipped: ${label} has no ${lacks} mode`);
     return;
   }
   let server: Running | undefined;
   try {
-    server = await start(label, SERVERS[name], args);
+    server = await start(label, spec, args);
     // Every mode is probed once: a --deflate server must still echo a client that offers nothing.
     const key = [label, ...args].join(" ");
-    if (!probed.has(key)) {
+    if (scenario.kind !== "pubsub" && !probed.has(key)) {
       await probeEcho(server.port);
       probed.add(key);
     }
@@ -122,6 +143,7 @@ async function measureOnce(
       cpu = `  cpu srv ${result.serverCpu.toFixed(2)} gen ${result.generatorCpu!.toFixed(2)}`;
       if (result.otherCpu! > 0.1) cpu += `  DISTURBED: other processes used ${result.otherCpu!.toFixed(2)}`;
     }
+    if (result.rssMiB !== undefined) cpu += `  rss ${result.rssMiB.toFixed(1)} MiB`;
     const detail = result.detail === undefined ? "" : `  ${result.detail}`;
     console.log(`${tag} ${result.value.toFixed(2)} ${scenario.unit}${cpu}${detail}`);
   } catch (e) {
@@ -132,8 +154,8 @@ async function measureOnce(
   }
 }
 
-async function benchRuntime(title: string, servers: { label: string; name: string }[], options: Options) {
-  const scenarios = SCENARIOS.filter((s) => options.only.includes(s.name));
+async function benchRuntime(title: string, servers: Slot[], options: Options, kind: Kind) {
+  const scenarios = SCENARIOS.filter((s) => options.only.includes(s.name) && (s.kind ?? "echo") === kind);
   const rows: Row[] = scenarios.map((scenario) => ({
     scenario,
     cells: servers.map((s): Cell => ({ server: s.label, results: [], errors: [] })),
@@ -187,13 +209,19 @@ async function main(): Promise<void> {
   }
   const report: Record<string, unknown> = {};
   const titles = options.servers === undefined ? options.runtimes : ["custom"];
-  for (const title of titles) {
-    const servers = lineup(title as Runtime, options);
-    if (servers.length === 0) {
-      console.log(`no servers to run for ${title}`);
-      continue;
+  const kinds = (["echo", "pubsub"] as const).filter((k) =>
+    SCENARIOS.some((s) => options.only.includes(s.name) && (s.kind ?? "echo") === k),
+  );
+  for (const kind of kinds) {
+    for (const title of titles) {
+      const servers = lineup(title as Runtime, options, kind);
+      const name = kind === "echo" ? title : `${title} pub/sub`;
+      if (servers.length === 0) {
+        console.log(`no servers to run for ${name}`);
+        continue;
+      }
+      report[name] = toJson(await benchRuntime(name, servers, options, kind));
     }
-    report[title] = toJson(await benchRuntime(title, servers, options));
   }
   if (options.json !== undefined) {
     const meta = {

@@ -21,7 +21,7 @@ export interface ServerSpec {
   /** A file that must exist, or the server is skipped. */
   needs: string;
   /** Modes it can be started in (a scenario's serverArgs): "--deflate" for permessage-deflate. */
-  flags: string[];
+  flags?: string[];
 }
 
 const OURS = "dist/examples/echo.js";
@@ -69,8 +69,35 @@ export const SERVERS: Record<string, ServerSpec> = {
 
 /** The first of `args` the server has no mode for, or undefined if it takes them all. */
 export function unsupported(spec: ServerSpec, args: readonly string[]): string | undefined {
-  return args.find((a) => !spec.flags.includes(a));
+  return args.find((a) => !(spec.flags ?? []).includes(a));
 }
+
+const PUBSUB = "dist/examples/pubsub.js";
+
+/** Pub/sub servers: a message from one client goes to every other client of topic /t. */
+export const PUBSUB_SERVERS: Record<string, ServerSpec> = {
+  "wasmsock-node": { runtime: "node", ours: true, argv: ["node", PUBSUB], needs: PUBSUB },
+  "ws-loop": {
+    runtime: "node",
+    ours: false,
+    argv: ["node", "bench/peers/ws-pubsub.js"],
+    needs: "bench/peers/ws-pubsub.js",
+  },
+  "wasmsock-deno": { runtime: "deno", ours: true, argv: ["deno", "run", "-A", PUBSUB], needs: PUBSUB },
+  "deno-loop": {
+    runtime: "deno",
+    ours: false,
+    argv: ["deno", "run", "-A", "bench/peers/deno-pubsub.ts"],
+    needs: "bench/peers/deno-pubsub.ts",
+  },
+  "wasmsock-bun": { runtime: "bun", ours: true, argv: ["bun", PUBSUB], needs: PUBSUB },
+  "bun-publish": {
+    runtime: "bun",
+    ours: false,
+    argv: ["bun", "bench/peers/bun-pubsub.ts"],
+    needs: "bench/peers/bun-pubsub.ts",
+  },
+};
 
 export function missing(spec: ServerSpec): string | undefined {
   return existsSync(join(ROOT, spec.needs)) ? undefined : spec.needs;

@@ -65,6 +65,8 @@ interface BunNamespace {
     hostname: string;
     port: number;
     tls?: TlsCertificate;
+    /** SO_REUSEPORT: other processes may listen on the same port. */
+    reusePort?: boolean;
     socket: SocketHandler<D>;
   }): TcpListener;
   /** Rejects when the connection cannot be made; `open` runs before it resolves. */

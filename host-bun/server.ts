@@ -31,6 +31,7 @@ export async function serve<T = unknown>(options: ServeOptions<T>): Promise<Serv
     hostname: options.host ?? "0.0.0.0",
     port: options.port ?? 0,
     tls: options.tls,
+    reusePort: options.reusePort,
     socket,
   });
   core.port = listener.port;

@@ -15,6 +15,12 @@ export {
   type UpgradeLimits,
   type UpgradeRequest,
 } from "./handshake.ts";
+export {
+  type Backplane,
+  type BackplaneMember,
+  type Deliver,
+  MemoryBackplane,
+} from "./pubsub.ts";
 export { type HandlerOptions, type ServeOptions, WebSocketServer } from "./server.ts";
 export type { ServerOptions } from "./server-policy.ts";
 export { Session, type SessionEvent, type SessionHandler, type SessionOptions } from "./session.ts";

@@ -28,7 +28,8 @@ export class Output {
   /** Copies src[from, from + len) into the batch. */
   copy(src: Uint8Array, from: number, len: number): void {
     if (this.batchEnd + len > this.batch.length) this.grow(len);
-    this.batch.set(src.subarray(from, from + len), this.batchEnd);
+    // A whole source (a published frame, copied to many batches) needs no view of itself.
+    this.batch.set(from === 0 && len === src.length ? src : src.subarray(from, from + len), this.batchEnd);
     this.batchEnd += len;
     this.queued += len;
   }

@@ -12,6 +12,12 @@ export {
   type UpgradeLimits,
   type UpgradeRequest,
 } from "./handshake.ts";
+export {
+  type Backplane,
+  type BackplaneMember,
+  type Deliver,
+  MemoryBackplane,
+} from "./pubsub.ts";
 export type { HandlerOptions } from "./server.ts";
 export type { ServerOptions } from "./server-policy.ts";
 export { type Payload, ServerWebSocket, type WebSocketHandler } from "./socket.ts";

@@ -5,7 +5,9 @@ import * as abi from "./abi.ts";
 import { Deadlines, type Expiring } from "./deadlines.ts";
 import { WebSocketError, wsError } from "./errors.ts";
 import { acceptResponse, parseUpgrade, rejectResponse, type UpgradeRequest } from "./handshake.ts";
+import type { Payload } from "./payload.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
+import { type Backplane, Topics } from "./pubsub.ts";
 import { decide, type Policy, resolvePolicy, type ServerOptions } from "./server-policy.ts";
 import { logError, type ServerWebSocket, SocketDriver, type WebSocketHandler } from "./socket.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
@@ -21,6 +23,8 @@ import {
 
 export interface HandlerOptions<T> extends ServerOptions {
   handler: WebSocketHandler<T>;
+  /** Carries publishes to other servers (MemoryBackplane, wasmsock/redis). Default: topics stay in this server. */
+  backplane?: Backplane;
 }
 
 /** serve()'s options in every host: where to listen, and a certificate for wss://. */
@@ -31,6 +35,12 @@ export interface ServeOptions<T> extends HandlerOptions<T> {
   host?: string;
   /** PEM certificate and key: serves wss://. */
   tls?: { cert: string; key: string };
+  /**
+   * SO_REUSEPORT: several processes listen on one port and the kernel spreads connections among
+   * them. Bun; Deno on Linux, run with --unstable-net; Node 22.12 and later (older Node: use
+   * node:cluster). Where the runtime lacks it, serve() rejects.
+   */
+  reusePort?: boolean;
 }
 
 /** What an adapter knows of a connection it accepted. */
@@ -64,6 +74,20 @@ export class WebSocketServer<T = unknown> {
   }
 
   /**
+   * Sends to every subscriber of topic, here and through the backplane. Returns how many local
+   * subscribers it was queued for. A payload of 16 KiB or more is written by reference: do not
+   * change it afterwards.
+   */
+  publish(topic: string, data: Payload, options?: { binary?: boolean }): number {
+    return this.#core.topics.publish(topic, data, options?.binary);
+  }
+
+  /** Local sockets in topic. */
+  subscriberCount(topic: string): number {
+    return this.#core.topics.count(topic);
+  }
+
+  /**
    * Stops accepting, drops handshakes in progress and sends 1001 to every peer; resolves once every
    * connection is gone. Every call returns the same promise.
    */
@@ -84,6 +108,7 @@ export class ServerCore<T> {
   readonly deadlines: Deadlines;
   readonly handler: WebSocketHandler<T>;
   readonly clients = new Set<ServerWebSocket<T>>();
+  readonly topics: Topics;
   /** Handshakes whose upgrade hook runs: they count toward maxConnections. */
   upgrading = 0;
   private readonly handshaking = new Set<Accepted<T>>();
@@ -100,6 +125,7 @@ export class ServerCore<T> {
     this.handler = options.handler;
     this.policy = resolvePolicy(options);
     this.deadlines = Deadlines.forPolicy(this.policy);
+    this.topics = new Topics(options.backplane);
   }
 
   /** A fresh connection: its request head is read off the bytes it receives. */
@@ -153,6 +179,7 @@ export class ServerCore<T> {
     for (const ws of this.clients) ws.close(1001, "server shutting down");
     if (this.clients.size > 0) await done;
     await stopped;
+    await this.topics.close();
   }
 }
 

@@ -381,6 +381,16 @@ export class Session {
     this.queueFramed(B0_FIN | OP_CLOSE, len);
   }
 
+  /**
+   * Queues a data frame built elsewhere (a published message, framed once for many server
+   * sessions): `frame` is copied into the batch, then a large payload after it by reference.
+   */
+  queueFrame(frame: Uint8Array, payload?: Uint8Array): void {
+    this.guard();
+    this.output.copy(frame, 0, frame.length);
+    if (payload) this.output.ref(payload);
+  }
+
   /** Everything queued since the last call, in order, ready for one vectored write. */
   takeOutput(): Uint8Array[] {
     return this.output.take();

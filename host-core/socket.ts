@@ -6,6 +6,7 @@ import type { Deadlines, Expiring } from "./deadlines.ts";
 import { type WebSocketError, wsError } from "./errors.ts";
 import { bytesOf, invalidPayload, type Payload } from "./payload.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
+import type { Framed, Subscriber, Topics } from "./pubsub.ts";
 import type { Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
 import { CLOSED, OPEN, type ReadyState, readyStateOf, type WebSocketState } from "./state.ts";
@@ -53,6 +54,7 @@ export interface SocketContext<T> {
   readonly policy: Policy;
   readonly handler: WebSocketHandler<T>;
   readonly deadlines: Deadlines;
+  readonly topics: Topics;
   /** The socket's transport is gone, after the handler's close. */
   gone(ws: ServerWebSocket<T>): void;
 }
@@ -149,6 +151,33 @@ export class ServerWebSocket<T = unknown> {
   cork<R>(fn: () => R): R {
     return this.#driver.cork(fn);
   }
+
+  /** Joins a topic (nothing once closed); the socket leaves its topics when it closes. */
+  subscribe(topic: string): void {
+    this.#driver.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.#driver.unsubscribe(topic);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.#driver.topics?.has(topic) ?? false;
+  }
+
+  /** The topics this socket is in. */
+  get topics(): string[] {
+    return [...(this.#driver.topics ?? [])];
+  }
+
+  /**
+   * Sends to every subscriber of topic but this socket, here and through the server's backplane.
+   * Returns how many local subscribers it was queued for. A payload of 16 KiB or more is written
+   * by reference: do not change it afterwards.
+   */
+  publish(topic: string, data: Payload, options?: { binary?: boolean }): number {
+    return this.#driver.publish(topic, data, options?.binary);
+  }
 }
 
 // What a pending deadline means for this socket.
@@ -161,9 +190,10 @@ const empty = new Uint8Array(0);
 const FAIL_LINGER = 250;
 
 /** One open WebSocket as the server drives it: it owns the Session and the Transport. */
-export class SocketDriver<T> implements Expiring {
+export class SocketDriver<T> implements Expiring, Subscriber {
   readonly ws: ServerWebSocket<T>;
   dropped = 0;
+  topics: Set<string> | undefined;
   private readonly session: Session;
   private readonly events: SessionHandler;
   private batching = false;
@@ -273,6 +303,50 @@ export class SocketDriver<T> implements Expiring {
     }
   }
 
+  subscribe(topic: string): void {
+    if (this.readyState !== CLOSED) this.ctx.topics.subscribe(this, topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.ctx.topics.unsubscribe(this, topic);
+  }
+
+  publish(topic: string, data: Payload, binary?: boolean): number {
+    return this.ctx.topics.publish(topic, data, binary, this);
+  }
+
+  // ---- For topics ----
+
+  /** A published message, framed once: the same bytes are queued to every subscriber. */
+  deliver(message: Framed): boolean {
+    if (this.readyState !== OPEN || this.session.closeSent) return false;
+    const { policy } = this.ctx;
+    // A slow subscriber does not hold up the others, and what it holds stays bounded.
+    if (this.bufferedAmount >= policy.backpressureLimit) {
+      this.dropped++;
+      if (policy.closeOnBackpressureLimit) this.close(1008, "too slow");
+      return false;
+    }
+    this.session.queueFrame(message.frame, message.payload);
+    if (!this.batching && !this.flushQueued) {
+      this.flushQueued = true;
+      if (SocketDriver.delivered.push(this as SocketDriver<unknown>) === 1)
+        queueMicrotask(SocketDriver.flushDelivered);
+    }
+    return true;
+  }
+
+  // Subscribers with deliveries to write, flushed on one microtask for all rather than one each.
+  private static delivered: SocketDriver<unknown>[] = [];
+  private static readonly flushDelivered = (): void => {
+    const list = SocketDriver.delivered;
+    SocketDriver.delivered = [];
+    for (const d of list) {
+      d.flushQueued = false;
+      d.flush();
+    }
+  };
+
   // ---- For the server ----
 
   /** Runs the handler's open (the 101 is already written), then decodes bytes that followed the head. */
@@ -317,6 +391,7 @@ export class SocketDriver<T> implements Expiring {
     if (this.readyState === CLOSED) return;
     clearTimeout(this.linger);
     this.ctx.deadlines.delete(this);
+    this.ctx.topics.leaveAll(this);
     this.session.free();
     this.ctx.handler.close?.(this.ws, this.closeCode, this.closeReason);
     this.ctx.gone(this.ws);

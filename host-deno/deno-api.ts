@@ -30,7 +30,8 @@ export interface TlsCertificate {
 }
 
 interface DenoNamespace {
-  listen(options: { hostname?: string; port: number }): Listener;
+  /** reusePort: Linux only, and only with --unstable-net. */
+  listen(options: { hostname?: string; port: number; reusePort?: boolean }): Listener;
   listenTls(options: { hostname?: string; port: number } & TlsCertificate): Listener;
   connect(options: { hostname: string; port: number }): Promise<Conn>;
   connectTls(options: { hostname: string; port: number; caCerts?: string[] }): Promise<Conn>;

@@ -17,7 +17,11 @@ export class Server<T = unknown> extends WebSocketServer<T> {}
 /** A standalone WebSocket server on Deno's TCP (or TLS) listener. */
 export async function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>> {
   const server = new Server<T>(options);
-  const address = { hostname: options.host ?? "0.0.0.0", port: options.port ?? 0 };
+  const address = {
+    hostname: options.host ?? "0.0.0.0",
+    port: options.port ?? 0,
+    ...(options.reusePort ? { reusePort: true } : {}),
+  };
   const listener = options.tls ? Deno.listenTls({ ...address, ...options.tls }) : Deno.listen(address);
   const core = serverInternals(server);
   core.port = listener.addr.port;

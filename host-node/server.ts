@@ -54,15 +54,27 @@ export function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>>
     ? createTlsServer({ noDelay: true, ...options.tls }, onConnection)
     : createServer({ noDelay: true }, onConnection);
   core.setListener(() => new Promise((resolve) => tcp.close(() => resolve())));
+  if (options.reusePort && !nodeHasReusePort())
+    return Promise.reject(
+      new Error(
+        `serve({ reusePort }) needs Node 22.12 or later (this is ${process.version}); use node:cluster instead`,
+      ),
+    );
   return new Promise((resolve, reject) => {
     tcp.once("error", reject);
-    tcp.listen(options.port ?? 0, options.host, () => {
+    tcp.listen({ port: options.port ?? 0, host: options.host, reusePort: options.reusePort }, () => {
       tcp.off("error", reject);
       const address = tcp.address();
       core.port = typeof address === "object" && address ? address.port : 0;
       resolve(server);
     });
   });
+}
+
+// listen({ reusePort }) came in Node 22.12 and 23.1; older versions ignore it silently.
+function nodeHasReusePort(): boolean {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
 
 /** Serves WebSocket upgrades of an existing http or https server (https gives wss://). */

@@ -52,7 +52,10 @@ function compress(st: number, data: Uint8Array, pieces: number[] = [65536]): Buf
 /** 3.2.3: walks the block headers with a bit reader; true when one has BFINAL. */
 function hasFinalBlock(data: Buffer): boolean {
   // Inflating with a stream stops at a final block; a sync-flushed stream never ends.
-  const inflated = inflateRawSync(Buffer.concat([data, TAIL]), { finishFlush: constants.Z_SYNC_FLUSH, info: true }) as unknown as {
+  const inflated = inflateRawSync(Buffer.concat([data, TAIL]), {
+    finishFlush: constants.Z_SYNC_FLUSH,
+    info: true,
+  }) as unknown as {
     engine: { bytesWritten: number };
   };
   return inflated.engine.bytesWritten < data.length + 4;
@@ -72,7 +75,10 @@ function sample(kind: number, size: number, seed: number): Buffer {
   const parts: string[] = [];
   let n = 0;
   while (n < size) {
-    const w = kind === 2 ? words[(rnd() * rnd() * words.length) | 0] : `{"id":${(rnd() * 1e5) | 0},"tag":"${words[(rnd() * 5) | 0]}"}`;
+    const w =
+      kind === 2
+        ? words[(rnd() * rnd() * words.length) | 0]
+        : `{"id":${(rnd() * 1e5) | 0},"tag":"${words[(rnd() * 5) | 0]}"}`;
     parts.push(w);
     n += w.length + 1;
   }
@@ -137,7 +143,13 @@ describe("DEFLATE (RFC 1951) inflated by node:zlib", () => {
   it("with context takeover a message refers to earlier ones, and one inflate stream reads them all", async () => {
     const st = state(15, 1);
     e.deflateInit(st, 15, 1);
-    const messages = [sample(3, 5000, 1), sample(3, 5000, 1), sample(2, 3000, 2), Buffer.alloc(0), sample(3, 5000, 1)];
+    const messages = [
+      sample(3, 5000, 1),
+      sample(3, 5000, 1),
+      sample(2, 3000, 2),
+      Buffer.alloc(0),
+      sample(3, 5000, 1),
+    ];
     const compressed = messages.map((m) => compress(st, m));
     expect(compressed[1].length).toBeLessThan(compressed[0].length / 5);
     // One inflate stream, fed message by message, as a peer with context takeover reads them.

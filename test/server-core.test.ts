@@ -685,7 +685,7 @@ describe("public surface", () => {
   it("ServerWebSocket and WebSocketServer show only what users call", () => {
     const members = (proto: object) => Object.getOwnPropertyNames(proto).filter((n) => n !== "constructor");
     expect(members(Object.getPrototypeOf(new WebSocketServer({ handler: {} }))).sort()).toEqual(
-      ["clients", "close", "port"].sort(),
+      ["clients", "close", "port", "publish", "subscriberCount"].sort(),
     );
     let socket: ServerWebSocket | undefined;
     server({ open: (ws) => (socket = ws) }).request();
@@ -701,6 +701,11 @@ describe("public surface", () => {
         "pause",
         "ping",
         "protocol",
+        "publish",
+        "isSubscribed",
+        "subscribe",
+        "topics",
+        "unsubscribe",
         "state",
         "readyState",
         "remoteAddress",

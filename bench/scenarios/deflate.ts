@@ -38,7 +38,9 @@ export function deflateEcho(o: DeflateOptions): Scenario {
         batch = frameBatch(compressedFrame(o.opcode, sent), o.batch);
       }
       const opened = await Promise.all(
-        Array.from({ length: o.connections }, () => openWebSocket(target.port, 10_000, DEFLATE_OFFER)),
+        Array.from({ length: o.connections }, () =>
+          openWebSocket(target.port, 10_000, { extensions: DEFLATE_OFFER }),
+        ),
       );
       const refusal = deflateRefusal(opened[0].head);
       if (refusal !== undefined) {

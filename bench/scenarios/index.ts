@@ -2,6 +2,7 @@
 import { OP_BINARY, OP_TEXT } from "../frames.ts";
 import { binaryPayload, jsonPayload, prosePayload, textPayload } from "../payloads.ts";
 import { deflateEcho } from "./deflate.ts";
+import { fanout } from "./fanout.ts";
 import { handshakes } from "./handshakes.ts";
 import { idleMemory } from "./memory.ts";
 import { pipelined } from "./pipelined.ts";
@@ -97,4 +98,6 @@ export const SCENARIOS: Scenario[] = [
     // Inflating 1 MiB costs the generator ~3 ms; at tens of echoes per second one in 8 stays cheap.
     sampleEvery: 8,
   }),
+  fanout(1_000),
+  fanout(10_000),
 ];

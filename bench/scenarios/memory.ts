@@ -14,7 +14,7 @@ async function openMany(port: number, count: number, held: Socket[], offer?: str
   const worker = async () => {
     while (next < count) {
       next++;
-      const { socket, head } = await openWebSocket(port, 10_000, offer);
+      const { socket, head } = await openWebSocket(port, 10_000, { extensions: offer });
       if (
         offer !== undefined &&
         !headerValue(head, "sec-websocket-extensions")?.includes("permessage-deflate")

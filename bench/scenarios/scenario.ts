@@ -20,10 +20,16 @@ export interface Result {
   otherCpu?: number;
   /** One line of scenario-specific facts, printed after the figure. */
   detail?: string;
+  /** Server RSS at the end, where the scenario reports it. */
+  rssMiB?: number;
 }
 
 export interface Scenario {
   name: string;
+  /** `--scenarios GROUP` selects every scenario of the group. */
+  group?: string;
+  /** The servers it runs against: the echo servers (default) or the pub/sub ones. */
+  kind?: "echo" | "pubsub";
   unit: string;
   higherIsBetter: boolean;
   describe: string;

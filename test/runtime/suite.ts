@@ -676,7 +676,16 @@ export function runtimeSuite(runtime: string, command: string[]): void {
     describe("exports", () => {
       it("exports the names every host shares", async () => {
         const { exported } = await fixture.event({ ready: true });
-        const shared = ["CLOSED", "CLOSING", "CONNECTING", "CloseEvent", "ErrorEvent", "OPEN", "Server"];
+        const shared = [
+          "CLOSED",
+          "CLOSING",
+          "CONNECTING",
+          "CloseEvent",
+          "ErrorEvent",
+          "MemoryBackplane",
+          "OPEN",
+        ];
+        shared.push("Server");
         shared.push(
           "ServerWebSocket",
           "WebSocket",

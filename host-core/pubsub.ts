@@ -1,0 +1,172 @@
+// Pub/sub: a topic maps to its subscribers; a published message is framed once and the same bytes
+// go into every subscriber's batch. A backplane carries publishes between servers and processes.
+import { B0_FIN, OP_BINARY, OP_TEXT } from "./abi.ts";
+import { WebSocketError } from "./errors.ts";
+import { allocate } from "./output.ts";
+import { bytesOf, invalidPayload, type Payload } from "./payload.ts";
+import { COPY_LIMIT, Session } from "./session.ts";
+
+/** A message framed once for every server connection. */
+export interface Framed {
+  /** The header, followed by the payload when it is small enough to copy into batches. */
+  readonly frame: Uint8Array;
+  /** A payload of COPY_LIMIT bytes or more, written by reference after the header. */
+  readonly payload: Uint8Array | undefined;
+}
+
+// Only its handle is used, for the core's header encoder; it never sends.
+let framer: Session | undefined;
+
+/** RFC 6455 5.1, 5.2: server frames are not masked, so one frame is valid on every server connection. */
+export function frameOnce(bytes: Uint8Array, binary: boolean): Framed {
+  framer ??= new Session({ role: "server", autoFree: false });
+  const core = framer.core;
+  const h = core.exports.header(framer.handle, B0_FIN | (binary ? OP_BINARY : OP_TEXT), bytes.length);
+  if (h < 0) throw WebSocketError.fromCore(-h);
+  const at = core.sendPtr;
+  if (bytes.length >= COPY_LIMIT) return { frame: core.u8.slice(at, at + h), payload: bytes };
+  const frame = allocate(h + bytes.length);
+  frame.set(core.u8.subarray(at, at + h));
+  frame.set(bytes, h);
+  return { frame, payload: undefined };
+}
+
+/** What a topic holds: a socket's driving half. */
+export interface Subscriber {
+  /** The topics it is in; made on its first subscribe. */
+  topics: Set<string> | undefined;
+  /** Queues a framed message; false when it was not queued (closed, or past backpressureLimit). */
+  deliver(message: Framed): boolean;
+}
+
+/** Where a backplane hands what other members published; `data` must not be changed afterwards. */
+export type Deliver = (topic: string, data: Uint8Array, binary: boolean) => void;
+
+/** Carries publishes between servers: in one process (MemoryBackplane) or across them (wasmsock/redis). */
+export interface Backplane {
+  /** A server joins: what other members publish to the topics it subscribes reaches `deliver`. */
+  join(deliver: Deliver): BackplaneMember;
+}
+
+/** One server's link to a backplane. */
+export interface BackplaneMember {
+  /** A local publish, for the other members; `data` must not be changed afterwards. */
+  publish(topic: string, data: Uint8Array, binary: boolean): void;
+  /** The first local socket entered `topic`. */
+  subscribe(topic: string): void;
+  /** The last local socket left `topic`. */
+  unsubscribe(topic: string): void;
+  /** The server closed. */
+  leave(): void | Promise<void>;
+}
+
+/**
+ * Topics shared by the servers of one process that join it. A server without a backplane keeps
+ * its topics to itself.
+ */
+export class MemoryBackplane implements Backplane {
+  private readonly members = new Set<MemoryMember>();
+
+  join(deliver: Deliver): BackplaneMember {
+    const member = new MemoryMember(this.members, deliver);
+    this.members.add(member);
+    return member;
+  }
+}
+
+class MemoryMember implements BackplaneMember {
+  private readonly topics = new Set<string>();
+
+  constructor(
+    private readonly members: Set<MemoryMember>,
+    private readonly deliver: Deliver,
+  ) {}
+
+  publish(topic: string, data: Uint8Array, binary: boolean): void {
+    for (const m of this.members) if (m !== this && m.topics.has(topic)) m.deliver(topic, data, binary);
+  }
+
+  subscribe(topic: string): void {
+    this.topics.add(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.topics.delete(topic);
+  }
+
+  leave(): void {
+    this.members.delete(this);
+  }
+}
+
+/** One server's topics: a Set of subscribers per topic, and the backplane it has joined. */
+export class Topics {
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
+  private readonly member: BackplaneMember | undefined;
+
+  constructor(backplane?: Backplane) {
+    this.member = backplane?.join((topic, data, binary) => this.deliver(topic, data, binary, undefined));
+  }
+
+  /** False when s was already in topic. */
+  subscribe(s: Subscriber, topic: string): boolean {
+    let set = this.subscribers.get(topic);
+    if (!set) {
+      set = new Set();
+      this.subscribers.set(topic, set);
+      this.member?.subscribe(topic);
+    } else if (set.has(s)) return false;
+    set.add(s);
+    s.topics ??= new Set();
+    s.topics.add(topic);
+    return true;
+  }
+
+  /** False when s was not in topic. */
+  unsubscribe(s: Subscriber, topic: string): boolean {
+    const set = this.subscribers.get(topic);
+    if (!set?.delete(s)) return false;
+    s.topics?.delete(topic);
+    if (set.size === 0) {
+      this.subscribers.delete(topic);
+      this.member?.unsubscribe(topic);
+    }
+    return true;
+  }
+
+  /** A socket that closed leaves every topic it was in. */
+  leaveAll(s: Subscriber): void {
+    if (s.topics) for (const topic of s.topics) this.unsubscribe(s, topic);
+  }
+
+  count(topic: string): number {
+    return this.subscribers.get(topic)?.size ?? 0;
+  }
+
+  /**
+   * To every local subscriber but `except`, and through the backplane to other servers. Returns
+   * how many local subscribers it was queued for.
+   */
+  publish(topic: string, data: Payload, binary: boolean | undefined, except?: Subscriber): number {
+    const bytes = bytesOf(data);
+    if (!bytes) throw invalidPayload(data, "a string, an ArrayBuffer or an ArrayBufferView");
+    const isBinary = binary ?? typeof data !== "string";
+    this.member?.publish(topic, bytes, isBinary);
+    return this.deliver(topic, bytes, isBinary, except);
+  }
+
+  close(): void | Promise<void> {
+    return this.member?.leave();
+  }
+
+  private deliver(topic: string, bytes: Uint8Array, binary: boolean, except: Subscriber | undefined): number {
+    const set = this.subscribers.get(topic);
+    if (!set || (set.size === 1 && except !== undefined && set.has(except))) return 0;
+    const framed = frameOnce(bytes, binary);
+    let queued = 0;
+    // Iterated live, not copied: a delivery never adds a subscriber, and one that closes meanwhile
+    // is only deleted, which a Set's iterator allows.
+    for (const s of set) if (s !== except && s.deliver(framed)) queued++;
+    return queued;
+  }
+}

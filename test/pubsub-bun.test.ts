@@ -1,0 +1,3 @@
+import { pubsubSuite } from "./runtime/pubsub-suite.ts";
+
+pubsubSuite("bun", ["node_modules/.bin/bun"], { reusePortFlags: [] });

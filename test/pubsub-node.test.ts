@@ -1,0 +1,3 @@
+import { pubsubSuite } from "./runtime/pubsub-suite.ts";
+
+pubsubSuite("node", [process.execPath]);
