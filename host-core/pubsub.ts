@@ -1,6 +1,6 @@
 // Pub/sub: a topic maps to its subscribers; a published message is framed once and the same bytes
 // go into every subscriber's batch. A backplane carries publishes between servers and processes.
-import { B0_FIN, OP_BINARY, OP_TEXT } from "./abi.ts";
+import { B0_FIN, B0_RSV1, OP_BINARY, OP_TEXT } from "./abi.ts";
 import { WebSocketError } from "./errors.ts";
 import { allocate } from "./output.ts";
 import { bytesOf, invalidPayload, type Payload } from "./payload.ts";
@@ -12,23 +12,34 @@ export interface Framed {
   readonly frame: Uint8Array;
   /** A payload of COPY_LIMIT bytes or more, written by reference after the header. */
   readonly payload: Uint8Array | undefined;
+  /** The message itself, for connections that compress it. */
+  readonly data: Uint8Array;
+  readonly binary: boolean;
+  /** Compressed and framed once per shared compressor (RFC 7692 without context takeover). */
+  compressed?: Map<object, Framed>;
 }
 
 // Only its handle is used, for the core's header encoder; it never sends.
 let framer: Session | undefined;
 
-/** RFC 6455 5.1, 5.2: server frames are not masked, so one frame is valid on every server connection. */
-export function frameOnce(bytes: Uint8Array, binary: boolean): Framed {
+/**
+ * RFC 6455 5.1, 5.2: server frames are not masked, so one frame is valid on every server connection.
+ * With `compressed`, `bytes` are the message's DEFLATE bytes and the frame has RSV1 (RFC 7692 6).
+ */
+export function frameOnce(bytes: Uint8Array, binary: boolean, compressed?: Uint8Array): Framed {
   framer ??= new Session({ role: "server", autoFree: false });
   const core = framer.core;
-  const h = core.exports.header(framer.handle, B0_FIN | (binary ? OP_BINARY : OP_TEXT), bytes.length);
+  const body = compressed ?? bytes;
+  const first = B0_FIN | (compressed ? B0_RSV1 : 0) | (binary ? OP_BINARY : OP_TEXT);
+  const h = core.exports.header(framer.handle, first, body.length);
   if (h < 0) throw WebSocketError.fromCore(-h);
   const at = core.sendPtr;
-  if (bytes.length >= COPY_LIMIT) return { frame: core.u8.slice(at, at + h), payload: bytes };
-  const frame = allocate(h + bytes.length);
+  if (body.length >= COPY_LIMIT)
+    return { frame: core.u8.slice(at, at + h), payload: body, data: bytes, binary };
+  const frame = allocate(h + body.length);
   frame.set(core.u8.subarray(at, at + h));
-  frame.set(bytes, h);
-  return { frame, payload: undefined };
+  frame.set(body, h);
+  return { frame, payload: undefined, data: bytes, binary };
 }
 
 /** What a topic holds: a socket's driving half. */

@@ -40,6 +40,7 @@ import { Deflater } from "./deflater.ts";
 import { WebSocketError } from "./errors.ts";
 import { allocate, Output } from "./output.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
+import { type Framed, frameOnce } from "./pubsub.ts";
 
 export interface SessionOptions {
   role: "server" | "client";
@@ -389,6 +390,25 @@ export class Session {
     this.guard();
     this.output.copy(frame, 0, frame.length);
     if (payload) this.output.ref(payload);
+  }
+
+  /**
+   * Queues a published message (framed once). A session that compresses it without context
+   * takeover uses the frame compressed once for every session sharing its compressor; with context
+   * takeover the message is compressed for this session alone.
+   */
+  queueMessage(m: Framed): void {
+    const agreed = this.deflate;
+    if (!agreed || m.data.length < agreed.threshold) return this.queueFrame(m.frame, m.payload);
+    if (this.deflater?.keepsContext !== false) return this.send(m.data, m.binary);
+    const deflater = this.deflater;
+    m.compressed ??= new Map();
+    let z = m.compressed.get(deflater);
+    if (!z) {
+      z = frameOnce(m.data, m.binary, deflater.compress(undefined, m.data));
+      m.compressed.set(deflater, z);
+    }
+    this.queueFrame(z.frame, z.payload);
   }
 
   /** Everything queued since the last call, in order, ready for one vectored write. */

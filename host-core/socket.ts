@@ -327,7 +327,7 @@ export class SocketDriver<T> implements Expiring, Subscriber {
       if (policy.closeOnBackpressureLimit) this.close(1008, "too slow");
       return false;
     }
-    this.session.queueFrame(message.frame, message.payload);
+    this.session.queueMessage(message);
     if (!this.batching && !this.flushQueued) {
       this.flushQueued = true;
       if (SocketDriver.delivered.push(this as SocketDriver<unknown>) === 1)

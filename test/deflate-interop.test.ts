@@ -9,8 +9,9 @@ import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import WsClient, { WebSocketServer as WsServer } from "ws";
+import { Deflater } from "../host-core/deflater.ts";
 import { type Server, serve, WebSocket } from "../host-node/index.ts";
 import { spawnEcho } from "./helpers/spawn-echo.ts";
 
@@ -116,6 +117,42 @@ describe("ws client → our server", () => {
     expect(r.extensions).toBe("");
     expect(agreed).toBe("");
     expectEchoes(r.echoes);
+  });
+});
+
+describe("pub/sub with compression", () => {
+  it("a published message is compressed once for every subscriber without context takeover", async () => {
+    const server = await serve({
+      host: "127.0.0.1",
+      port: 0,
+      perMessageDeflate: true,
+      handler: {
+        open: (ws) => ws.subscribe("news"),
+        message: (_ws, data) => server.publish("news", data),
+      },
+    });
+    servers.push(server);
+    const url = `ws://127.0.0.1:${server.port}`;
+    const peers = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const ws = new WsClient(url, { perMessageDeflate: true });
+        cleanup.push(() => ws.terminate());
+        await once(ws, "open");
+        return ws;
+      }),
+    );
+    const plain = new WsClient(url, { perMessageDeflate: false });
+    cleanup.push(() => plain.terminate());
+    await once(plain, "open");
+    await new Promise((r) => setTimeout(r, 50));
+    const compress = vi.spyOn(Deflater.prototype, "compress");
+    const got = [...peers, plain].map((p) => once(p, "message"));
+    peers[0].send(prose.slice(0, 20000));
+    const echoes = (await Promise.all(got)) as [Buffer, boolean][];
+    for (const [data] of echoes) expect(data.toString()).toBe(prose.slice(0, 20000));
+    // One compression for the three subscribers that agreed, none for the one that did not.
+    expect(compress).toHaveBeenCalledTimes(1);
+    compress.mockRestore();
   });
 });
 
