@@ -388,7 +388,10 @@ export class Session {
    */
   queueFrame(frame: Uint8Array, payload?: Uint8Array): void {
     this.guard();
-    this.output.copy(frame, 0, frame.length);
+    // Alone in the batch, the shared frame goes by reference: fanning out to thousands of
+    // sessions then allocates nothing per session.
+    if (this.output.pending === 0) this.output.ref(frame);
+    else this.output.copy(frame, 0, frame.length);
     if (payload) this.output.ref(payload);
   }
 
@@ -399,9 +402,15 @@ export class Session {
    */
   queueMessage(m: Framed): void {
     const agreed = this.deflate;
-    if (!agreed || m.data.length < agreed.threshold) return this.queueFrame(m.frame, m.payload);
-    if (this.deflater?.keepsContext !== false) return this.send(m.data, m.binary);
+    if (!agreed || m.data.length < agreed.threshold) {
+      this.queueFrame(m.frame, m.payload);
+      return;
+    }
     const deflater = this.deflater;
+    if (deflater?.keepsContext !== false) {
+      this.send(m.data, m.binary);
+      return;
+    }
     m.compressed ??= new Map();
     let z = m.compressed.get(deflater);
     if (!z) {
