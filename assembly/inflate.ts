@@ -84,8 +84,11 @@ function buildFixed(): void {
   buildTable(fixedLens, 32, fixedDist);
 }
 
+// The fast path copies matches 8 bytes at a time and may write up to 7 bytes past the ring.
+const RING_PAD: u32 = 8;
+
 export function inflateStateSize(ringBits: u32): u32 {
-  return S_RING + (1 << ringBits);
+  return S_RING + (1 << ringBits) + RING_PAD;
 }
 
 /** A fresh stream with an empty window. */
@@ -225,7 +228,8 @@ export function inflateRun(st: usize, outLimit: u32): i32 {
   let nbits = load<u32>(st + S_NBITS);
   let inp = <usize>load<u32>(st + S_IN);
   const end = <usize>load<u32>(st + S_IN_END);
-  let have = load<u32>(st + S_HAVE);
+  // Window bytes before this run; bytes written since count too (w - start).
+  const have = load<u32>(st + S_HAVE);
   let status = INFLATE_NEED_INPUT;
   store<u32>(st + S_OUT_START, start);
 
@@ -275,7 +279,6 @@ export function inflateRun(st: usize, outLimit: u32): i32 {
       mode = len == 0 ? endOfBlock(st) : M_COPY;
     } else if (mode == M_COPY) {
       let left = load<u32>(st + S_LEN);
-      const from = w;
       // Bytes already in the bit buffer first, then straight from the input.
       while (left > 0 && nbits >= 8 && w < roomEnd) {
         store<u8>(ring + w, <u8>bits);
@@ -294,7 +297,6 @@ export function inflateRun(st: usize, outLimit: u32): i32 {
         left -= n;
       }
       store<u32>(st + S_LEN, left);
-      have = have + (w - from) < ringSize ? have + (w - from) : ringSize;
       if (left == 0) mode = endOfBlock(st);
       else if (w == roomEnd) {
         status = INFLATE_OUTPUT;
@@ -378,7 +380,15 @@ export function inflateRun(st: usize, outLimit: u32): i32 {
           nbits -= l;
           store<u8>(ring + w, <u8>sym);
           w++;
-          if (have < ringSize) have++;
+          // Literals come in runs: a second one needs no refill (at most 15 of the 41+ bits left).
+          const r2 = decode(ltab, bits, nbits);
+          if (r2 >= 0 && <u32>r2 >> 4 < 256) {
+            const l2 = <u32>r2 & 15;
+            bits >>= l2;
+            nbits -= l2;
+            store<u8>(ring + w, <u8>(<u32>r2 >> 4));
+            w++;
+          }
           continue;
         }
         if (sym == 256) {
@@ -407,13 +417,16 @@ export function inflateRun(st: usize, outLimit: u32): i32 {
         const dist = <u32>load<u16>(DIST_BASE + ds * 2) + (<u32>(bits >> dl) & ((1 << de) - 1));
         bits >>= dl + de;
         nbits -= dl + de;
-        if (dist > have) {
+        if (dist > have + (w - start) || dist > ringSize) {
           mode = M_ERROR;
           break;
         }
-        copyMatch(ring, w, dist, length, mask);
+        const src = w - dist;
+        if (dist >= 8 && dist <= w) {
+          // Forward in 8-byte steps: each reads bytes at least 8 behind what it writes.
+          for (let i: u32 = 0; i < length; i += 8) store<u64>(ring + w + i, load<u64>(ring + src + i));
+        } else copyMatch(ring, w, dist, length, mask);
         w += length;
-        have = have + length < ringSize ? have + length : ringSize;
       }
       // Bits past nbits came from bytes not yet counted as read: clear them.
       bits = nbits == 0 ? 0 : bits & (<u64>-1 >> (64 - nbits));
@@ -441,7 +454,6 @@ export function inflateRun(st: usize, outLimit: u32): i32 {
         nbits -= l;
         store<u8>(ring + w, <u8>sym);
         w++;
-        if (have < ringSize) have++;
         continue;
       }
       if (sym == 256) {
@@ -473,11 +485,10 @@ export function inflateRun(st: usize, outLimit: u32): i32 {
       const dist = <u32>load<u16>(DIST_BASE + ds * 2) + (<u32>(rest >> dl) & ((1 << de) - 1));
       bits = rest >> (dl + de);
       nbits = restBits - dl - de;
-      if (dist > have) {
+      if (dist > have + (w - start) || dist > ringSize) {
         mode = M_ERROR;
         continue;
       }
-      have = have + length < ringSize ? have + length : ringSize;
       const n = roomEnd - w < length ? roomEnd - w : length;
       copyMatch(ring, w, dist, n, mask);
       w += n;
@@ -495,7 +506,7 @@ export function inflateRun(st: usize, outLimit: u32): i32 {
   store<u64>(st + S_BITS, bits);
   store<u32>(st + S_NBITS, nbits);
   store<u32>(st + S_IN, <u32>inp);
-  store<u32>(st + S_HAVE, have);
+  store<u32>(st + S_HAVE, have + (w - start) < ringSize ? have + (w - start) : ringSize);
   if (status == INFLATE_NEED_INPUT && w == roomEnd && inp < end) status = INFLATE_OUTPUT;
   return status;
 }
