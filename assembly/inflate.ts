@@ -84,11 +84,8 @@ function buildFixed(): void {
   buildTable(fixedLens, 32, fixedDist);
 }
 
-// The fast path copies matches 8 bytes at a time and may write up to 7 bytes past the ring.
-const RING_PAD: u32 = 8;
-
 export function inflateStateSize(ringBits: u32): u32 {
-  return S_RING + (1 << ringBits) + RING_PAD;
+  return S_RING + (1 << ringBits);
 }
 
 /** A fresh stream with an empty window. */
@@ -423,8 +420,11 @@ export function inflateRun(st: usize, outLimit: u32): i32 {
         }
         const src = w - dist;
         if (dist >= 8 && dist <= w) {
-          // Forward in 8-byte steps: each reads bytes at least 8 behind what it writes.
-          for (let i: u32 = 0; i < length; i += 8) store<u64>(ring + w + i, load<u64>(ring + src + i));
+          // Forward in 8-byte steps (each reads bytes at least 8 behind what it writes), then the
+          // tail byte by byte: the bytes past the match are the oldest of the window.
+          let i: u32 = 0;
+          for (; i + 8 <= length; i += 8) store<u64>(ring + w + i, load<u64>(ring + src + i));
+          for (; i < length; i++) store<u8>(ring + w + i, load<u8>(ring + src + i));
         } else copyMatch(ring, w, dist, length, mask);
         w += length;
       }

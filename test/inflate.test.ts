@@ -127,6 +127,67 @@ describe("INFLATE (RFC 1951) against node:zlib", () => {
     );
   });
 
+  it("far references across the ring's wrap, with the window kept across calls", () => {
+    // 20,000 random bytes five times: every repeat is one long match reaching 20,000 back, across
+    // the 32 KiB ring's end.
+    const block = sample(0, 20000, 11);
+    const input = Buffer.concat([block, block, block, block, block]);
+    for (const pieces of [[65536], [4096], [7, 1000]]) {
+      const r = inflate(deflateRawSync(input, { finishFlush: constants.Z_SYNC_FLUSH }), pieces, [5000, 32768]);
+      expect(r.data.equals(input)).toBe(true);
+    }
+  });
+
+  it("two streams interleaved in neighbouring states do not disturb each other", () => {
+    // Allocated one after the other: a write past the first ring would land in the second state.
+    const a = e.inflateAlloc(9) >>> 0;
+    const b = e.inflateAlloc(9) >>> 0;
+    core.refresh();
+    const x = sample(3, 30000, 21);
+    const y = sample(2, 30000, 22);
+    const zx = deflateRawSync(x, { windowBits: 9, finishFlush: constants.Z_SYNC_FLUSH });
+    const zy = deflateRawSync(y, { windowBits: 9, finishFlush: constants.Z_SYNC_FLUSH });
+    const outs = new Map<number, Buffer[]>([
+      [a, []],
+      [b, []],
+    ]);
+    const feed = (st: number, data: Buffer) => {
+      core.u8.set(data, core.inputPtr);
+      e.inflateInput(st, core.inputPtr, data.length);
+      for (let status = 1; status === 1; ) {
+        status = e.inflateRun(st, 1 << 20);
+        expect(status).not.toBe(-1);
+        const ptr = e.inflateOutPtr(st) >>> 0;
+        outs.get(st)!.push(Buffer.from(core.u8.slice(ptr, ptr + e.inflateOutLen(st))));
+      }
+    };
+    for (let off = 0; off < Math.max(zx.length, zy.length); off += 1000) {
+      if (off < zy.length) feed(b, zy.subarray(off, off + 1000));
+      if (off < zx.length) feed(a, zx.subarray(off, off + 1000));
+    }
+    expect(Buffer.concat(outs.get(a)!).equals(x)).toBe(true);
+    expect(Buffer.concat(outs.get(b)!).equals(y)).toBe(true);
+  });
+
+  it("writes nothing past the bytes it produces (the rest of the ring is window)", () => {
+    const st = state(15);
+    const input = Buffer.from("abcdefghij".repeat(2000));
+    const z = deflateRawSync(input, { finishFlush: constants.Z_SYNC_FLUSH });
+    core.u8.set(z, core.inputPtr);
+    e.inflateInput(st, core.inputPtr, z.length);
+    // The first run's segment starts at the ring's start; mark the ring beyond the output.
+    e.inflateRun(st, 0);
+    const ring = e.inflateOutPtr(st) >>> 0;
+    core.u8.fill(0xaa, ring, ring + 32768);
+    let produced = 0;
+    for (let status = 1; status === 1; ) {
+      status = e.inflateRun(st, 1 << 20);
+      produced += e.inflateOutLen(st);
+    }
+    expect(produced).toBe(input.length);
+    expect(core.u8.subarray(ring + produced, ring + 32768).every((b) => b === 0xaa)).toBe(true);
+  });
+
   it("one byte at a time, one output byte per run", () => {
     const input = sample(3, 5000, 9);
     const r = inflate(deflateRawSync(input, { finishFlush: constants.Z_SYNC_FLUSH }), [1], [1]);
