@@ -133,7 +133,11 @@ describe("INFLATE (RFC 1951) against node:zlib", () => {
     const block = sample(0, 20000, 11);
     const input = Buffer.concat([block, block, block, block, block]);
     for (const pieces of [[65536], [4096], [7, 1000]]) {
-      const r = inflate(deflateRawSync(input, { finishFlush: constants.Z_SYNC_FLUSH }), pieces, [5000, 32768]);
+      const r = inflate(
+        deflateRawSync(input, { finishFlush: constants.Z_SYNC_FLUSH }),
+        pieces,
+        [5000, 32768],
+      );
       expect(r.data.equals(input)).toBe(true);
     }
   });
