@@ -5,6 +5,7 @@
 // use: the window, the hash chains, the position.
 import { DEFLATE_PIECE } from "./abi";
 import { huffmanLengths, reversedCodes } from "./huffman";
+import { CLEN_ORDER, DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA } from "./rfc1951";
 
 // Positions are absolute (monotonic across messages); the window holds [base, end).
 const S_WBITS: u32 = 0;
@@ -89,21 +90,6 @@ const fixedDistCodes: usize = heap.alloc(32 * 2);
 // 3.2.5: length code (0..28) of length - 3, and distance code of distance - 1 (two ranges).
 const lengthCode: usize = heap.alloc(256);
 const distCodeLow: usize = heap.alloc(512);
-const LEN_BASE = memory.data<u16>([
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
-  227, 258,
-]);
-const LEN_EXTRA = memory.data<u8>([
-  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-]);
-const DIST_BASE = memory.data<u16>([
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
-  6145, 8193, 12289, 16385, 24577,
-]);
-const DIST_EXTRA = memory.data<u8>([
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-]);
-const CLEN_ORDER = memory.data<u8>([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
 
 let symCount: u32 = 0;
 let blockStart: u32 = 0; // absolute position of the block's first byte

@@ -3,6 +3,8 @@
 // to a ring inside the state that is also the LZ77 window. A run writes one contiguous segment of
 // the ring, stopping at the ring's end or at the caller's limit; a match cut short resumes next run.
 
+import { CLEN_ORDER, DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA } from "./rfc1951";
+
 export const INFLATE_NEED_INPUT: i32 = 0;
 export const INFLATE_OUTPUT: i32 = 1;
 export const INFLATE_END: i32 = 2;
@@ -52,24 +54,6 @@ const S_CLENS: u32 = 80; // u8[19]
 const S_LENS: u32 = 100; // u8[320]
 const S_TABLES: u32 = 424; // the literal/length table, then the distance (or code length) table
 const S_RING: u32 = S_TABLES + 2 * TABLE_SIZE;
-
-// 3.2.5: base values and extra bits of length codes 257..285 and distance codes 0..29.
-const LEN_BASE = memory.data<u16>([
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
-  227, 258,
-]);
-const LEN_EXTRA = memory.data<u8>([
-  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-]);
-const DIST_BASE = memory.data<u16>([
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
-  6145, 8193, 12289, 16385, 24577,
-]);
-const DIST_EXTRA = memory.data<u8>([
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-]);
-// 3.2.7: the order in which code length code lengths arrive.
-const CLEN_ORDER = memory.data<u8>([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
 
 // 3.2.6: the fixed codes, built once.
 const fixedLit: usize = heap.alloc(TABLE_SIZE);

@@ -2,6 +2,7 @@
 // size, at our levels 1 and 6 against zlib's 1 and 6. Usage: npx tsx bench/codec-deflate.ts
 import { constants, deflateRawSync } from "node:zlib";
 import { createCore } from "../host-core/inline.ts";
+import { random, rate } from "./codec-common.ts";
 import { jsonPayload, prosePayload } from "./payloads.ts";
 
 const core = createCore("simd");
@@ -24,30 +25,6 @@ function ours(level: 1 | 6, data: Uint8Array): number {
   return total;
 }
 
-function rate(fn: () => number, bytes: number): number {
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < 400) {
-    for (let i = 0; i < 4; i++) fn();
-    n += 4;
-    t = performance.now();
-  }
-  return (bytes * n) / ((t - t0) / 1000) / 1e6;
-}
-
-// Seeded xorshift bytes: incompressible, the same every run.
-function random(size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = 2463534242;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
-}
 const kinds: [string, (size: number) => Uint8Array][] = [
   ["json", jsonPayload],
   ["prose", prosePayload],

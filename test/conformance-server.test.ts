@@ -1,39 +1,15 @@
 // The conformance suite against the echo example, started as benchmarks start it, in each runtime:
 // `node|deno run -A|bun dist/examples/echo.js --port N`, each on its native host; and a second echo
 // with `--deflate` (permessage-deflate accepted) for sections 12 and 13.
-import { spawn } from "node:child_process";
-import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { formatReport, runServerSuite, summaryLine } from "./conformance/index.ts";
 import { RUNTIMES } from "./helpers/runtimes.ts";
-import { freePort, spawnEcho } from "./helpers/spawn-echo.ts";
-
-/** `<runtime> dist/examples/echo.js --port N --deflate`, resolved once it accepts connections. */
-async function spawnDeflateEcho(command: string[]): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const args = [...command.slice(1), "dist/examples/echo.js", "--port", String(port), "--deflate"];
-  const proc = spawn(command[0], args, { stdio: ["ignore", "ignore", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("echo --deflate did not start in 10 s")), 10_000);
-    proc.once("exit", (code) => reject(new Error(`echo --deflate exited with ${code}`)));
-    const poll = () => {
-      const c = connect(port, "127.0.0.1");
-      c.once("connect", () => {
-        c.destroy();
-        clearTimeout(timer);
-        resolve();
-      });
-      c.once("error", () => setTimeout(poll, 50));
-    };
-    poll();
-  });
-  return { url: `ws://127.0.0.1:${port}`, stop: () => proc.kill("SIGKILL") };
-}
+import { spawnEcho } from "./helpers/spawn-echo.ts";
 
 describe.each(RUNTIMES)("%s", (name, command) => {
   let echo: Awaited<ReturnType<typeof spawnEcho>> | undefined;
-  let deflateEcho: Awaited<ReturnType<typeof spawnDeflateEcho>> | undefined;
+  let deflateEcho: Awaited<ReturnType<typeof spawnEcho>> | undefined;
   afterAll(() => {
     echo?.stop();
     deflateEcho?.stop();
@@ -60,7 +36,7 @@ describe.each(RUNTIMES)("%s", (name, command) => {
   });
 
   it("the echo example with --deflate passes sections 12 and 13 (permessage-deflate)", async () => {
-    deflateEcho = await spawnDeflateEcho(command);
+    deflateEcho = await spawnEcho(command, ["--deflate"]);
     const report = await runServerSuite({ url: deflateEcho.url, cases: "12.*,13.*", timeoutMs: 5000 });
     console.log(summaryLine(report.counts));
     if (report.counts.PASS !== report.results.length)

@@ -4,15 +4,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync } from "node:fs";
 import type { Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import WsClient, { WebSocketServer as WsServer } from "ws";
 import { Deflater } from "../host-core/deflater.ts";
 import { type Server, serve, WebSocket } from "../host-node/index.ts";
+import { launchChromium } from "./helpers/chromium.ts";
 import { spawnEcho } from "./helpers/spawn-echo.ts";
 
 const servers: Server[] = [];
@@ -208,22 +205,7 @@ describe("Chromium (it offers permessage-deflate on every connection)", () => {
   afterAll(() => echo?.stop());
 
   it("negotiates it with our echo and exchanges compressible and random messages", async () => {
-    const browser = await chromium.launchPersistentContext(
-      mkdtempSync(join(tmpdir(), "wasmsock-chromium-")),
-      {
-        executablePath: "/usr/bin/chromium",
-        headless: true,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      },
-    );
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const result = await page.evaluate(async (url) => {

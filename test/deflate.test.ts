@@ -5,6 +5,7 @@ import { constants, createInflateRaw, inflateRawSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createCore } from "../host-core/inline.ts";
+import { sample } from "./helpers/samples.ts";
 
 const core = createCore();
 const e = core.exports;
@@ -59,30 +60,6 @@ function hasFinalBlock(data: Buffer): boolean {
     engine: { bytesWritten: number };
   };
   return inflated.engine.bytesWritten < data.length + 4;
-}
-
-function sample(kind: number, size: number, seed: number): Buffer {
-  let x = seed | 1;
-  const rnd = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-  if (kind === 0) return Buffer.from(Array.from({ length: size }, () => (rnd() * 256) | 0));
-  if (kind === 1) return Buffer.alloc(size, kind);
-  const words = "wasmsock deflates every message it sends when the peer agreed to it".split(" ");
-  const parts: string[] = [];
-  let n = 0;
-  while (n < size) {
-    const w =
-      kind === 2
-        ? words[(rnd() * rnd() * words.length) | 0]
-        : `{"id":${(rnd() * 1e5) | 0},"tag":"${words[(rnd() * 5) | 0]}"}`;
-    parts.push(w);
-    n += w.length + 1;
-  }
-  return Buffer.from(parts.join(kind === 2 ? " " : ",").slice(0, size));
 }
 
 describe("DEFLATE (RFC 1951) inflated by node:zlib", () => {

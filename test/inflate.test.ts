@@ -5,6 +5,7 @@ import { constants, deflateRawSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createCore } from "../host-core/inline.ts";
+import { sample } from "./helpers/samples.ts";
 
 const core = createCore();
 const e = core.exports;
@@ -46,30 +47,6 @@ function inflate(
     }
   }
   return { data: Buffer.concat(out), boundary: e.inflateAtBoundary(st) !== 0 };
-}
-
-const words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split(" ");
-function sample(kind: number, size: number, seed: number): Buffer {
-  let x = seed | 1;
-  const rnd = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-  if (kind === 0) return Buffer.from(Array.from({ length: size }, () => (rnd() * 256) | 0));
-  if (kind === 1) return Buffer.alloc(size, 97);
-  const parts: string[] = [];
-  let n = 0;
-  while (n < size) {
-    const w =
-      kind === 2
-        ? words[(rnd() * rnd() * words.length) | 0]
-        : `{"id":${(rnd() * 1e4) | 0},"k":"${words[(rnd() * 12) | 0]}"},`;
-    parts.push(w);
-    n += w.length + 1;
-  }
-  return Buffer.from(parts.join(" ").slice(0, size));
 }
 
 const strategies = [

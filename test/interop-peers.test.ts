@@ -1,9 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./helpers/chromium.ts";
 import { spawnEcho } from "./helpers/spawn-echo.ts";
 
 // Our Node echo server against clients people actually use: Chromium and python3-websockets.
@@ -15,22 +12,7 @@ afterAll(() => echo?.stop());
 
 describe("Chromium (Debian's, driven by playwright-core)", () => {
   it("exchanges text, binary, empty and large messages, then closes with a code", async () => {
-    const browser = await chromium.launchPersistentContext(
-      mkdtempSync(join(tmpdir(), "wasmsock-chromium-")),
-      {
-        executablePath: "/usr/bin/chromium",
-        headless: true,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      },
-    );
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const result = await page.evaluate(async (url) => {

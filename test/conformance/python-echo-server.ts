@@ -1,7 +1,7 @@
 // A second reference server: python3-websockets' echo (permessage-deflate on by default, with its own
 // defaults: it answers server_max_window_bits=12 and limits the client window to 2^12 when offered).
 import { spawn } from "node:child_process";
-import { connect, createServer } from "node:net";
+import { freePort, listening } from "../helpers/spawn-echo.ts";
 
 export const PYTHON = "/usr/bin/python3";
 
@@ -19,17 +19,6 @@ async def main():
 asyncio.run(main())
 `;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** Whether python3 with websockets is installed here. */
 export function hasPythonWebsockets(): Promise<boolean> {
   return new Promise((resolve) => {
@@ -42,19 +31,6 @@ export function hasPythonWebsockets(): Promise<boolean> {
 export async function startPythonEchoServer(): Promise<{ port: number; close(): void }> {
   const port = await freePort();
   const proc = spawn(PYTHON, ["-c", SCRIPT, String(port)], { stdio: ["ignore", "ignore", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("python echo server did not start in 10 s")), 10_000);
-    proc.once("exit", (code) => reject(new Error(`python echo server exited with ${code}`)));
-    const poll = () => {
-      const c = connect(port, "127.0.0.1");
-      c.once("connect", () => {
-        c.destroy();
-        clearTimeout(timer);
-        resolve();
-      });
-      c.once("error", () => setTimeout(poll, 50));
-    };
-    poll();
-  });
+  await listening(port, proc, "python echo server");
   return { port, close: () => proc.kill("SIGKILL") };
 }

@@ -27,9 +27,15 @@ export async function spawnEcho(
     },
   );
   const stop = () => proc.kill("SIGKILL");
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("echo server did not start in 10 s")), 10_000);
-    proc.once("exit", (code) => reject(new Error(`echo server exited with ${code}`)));
+  await listening(port, proc, "echo server");
+  return { url: `ws://127.0.0.1:${port}`, proc, stop };
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port; rejects if proc exits first. */
+export function listening(port: number, proc: ChildProcess, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in 10 s`)), 10_000);
+    proc.once("exit", (code) => reject(new Error(`${what} exited with ${code}`)));
     const poll = () => {
       const c = connect(port, "127.0.0.1");
       c.once("connect", () => {
@@ -41,5 +47,4 @@ export async function spawnEcho(
     };
     poll();
   });
-  return { url: `ws://127.0.0.1:${port}`, proc, stop };
 }
