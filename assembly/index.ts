@@ -59,7 +59,9 @@ export {
   inflateAtBoundary,
   inflateInit,
   inflateInput,
+  inflateInputLeft,
   inflateOutLen,
   inflateOutPtr,
   inflateRun,
+  inflateStateSize,
 } from "./inflate";

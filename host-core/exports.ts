@@ -28,8 +28,11 @@ export interface CoreExports {
   mask(ptr: number, len: number, key: number, pos: number): void;
   /** RFC 1951 INFLATE (assembly/inflate.ts), for tests and benchmarks; sessions use it inside. */
   inflateAlloc(ringBits: number): number;
+  inflateStateSize(ringBits: number): number;
   inflateInit(st: number, ringBits: number): void;
   inflateInput(st: number, ptr: number, len: number): void;
+  /** Input not consumed yet: after INFLATE_END, what follows the stream. */
+  inflateInputLeft(st: number): number;
   /** INFLATE_NEED_INPUT 0, INFLATE_OUTPUT 1, INFLATE_END 2, INFLATE_ERROR -1. */
   inflateRun(st: number, outLimit: number): number;
   inflateOutPtr(st: number): number;
