@@ -33,7 +33,10 @@ const MESSAGES: Record<number, string> = {
 export type Id = string | number | null;
 export type Params = unknown[] | Record<string, unknown>;
 
-/** What a method gets as its last argument: the other end, to notify or call back. */
+/**
+ * The other end, to notify or call back: a method gets it as `this`, and as its last declared
+ * parameter when the params leave that one free (`async function ask(x, ctx)` called with [1]).
+ */
 export interface CallContext {
   notify(method: string, params?: Params): void;
   call(method: string, params?: Params, options?: { timeout?: number }): Promise<unknown>;
@@ -159,9 +162,14 @@ export class Peer implements CallContext {
     // declaring none, or only a rest parameter, takes any number.
     if (Array.isArray(params) && fn.length > 0 && params.length > fn.length)
       return notification ? undefined : failure(id, INVALID_PARAMS);
-    const args = params === undefined ? [] : Array.isArray(params) ? [...params] : [params];
+    const args: unknown[] = params === undefined ? [] : Array.isArray(params) ? [...params] : [params];
+    // The context is `this`, and the last declared parameter when the params leave it free.
+    if (fn.length > args.length) {
+      args.length = fn.length - 1;
+      args.push(this);
+    }
     try {
-      const result = await fn(...args, this);
+      const result = await fn.apply(this, args);
       return notification ? undefined : { jsonrpc: "2.0", result: result ?? null, id };
     } catch (thrown) {
       return notification ? undefined : { jsonrpc: "2.0", error: errorObject(thrown), id };
