@@ -84,7 +84,7 @@ export function chatHandler(rooms: Rooms, publish: (topic: string, text: string)
         await rooms.join(room, id, name);
         const [members, history] = await Promise.all([rooms.members(room), rooms.history(room)]);
         ws.send(JSON.stringify({ type: "welcome", you: { id, name }, room, members, history }));
-        publish(topic(room), JSON.stringify({ type: "join", id, name, ts: Date.now() }));
+        ws.publish(topic(room), JSON.stringify({ type: "join", id, name, ts: Date.now() })); // to the others
       };
       welcome().catch((err) => {
         console.error(`wasmsock chat: ${err}`);
