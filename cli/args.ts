@@ -34,7 +34,12 @@ export interface CommandSpec {
 }
 
 export const SHARED: OptionSpec[] = [
-  { name: "port", kind: "port", value: "N", help: "TCP port to listen on (0 picks a free one). Default 8080" },
+  {
+    name: "port",
+    kind: "port",
+    value: "N",
+    help: "TCP port to listen on (0 picks a free one). Default 8080",
+  },
   { name: "host", kind: "string", value: "ADDR", help: "interface to listen on. Default 127.0.0.1" },
   { name: "tls-cert", kind: "string", value: "FILE", help: "PEM certificate: serve wss:// (with --tls-key)" },
   { name: "tls-key", kind: "string", value: "FILE", help: "PEM private key for --tls-cert" },
@@ -44,18 +49,54 @@ export const SHARED: OptionSpec[] = [
     value: "PATTERN",
     help: "allowed Origin, * matches anything (repeatable; others get 403). Default all",
   },
-  { name: "max-connections", kind: "int", min: 0, value: "N", help: "further handshakes get 503; 0 = no limit" },
-  { name: "max-payload", kind: "int", min: 0, value: "BYTES", help: "largest message (1009 beyond); 0 = no limit" },
-  { name: "idle-timeout", kind: "int", min: 0, value: "SECONDS", help: "close silent connections (1001); 0 = off" },
+  {
+    name: "max-connections",
+    kind: "int",
+    min: 0,
+    value: "N",
+    help: "further handshakes get 503; 0 = no limit",
+  },
+  {
+    name: "max-payload",
+    kind: "int",
+    min: 0,
+    value: "BYTES",
+    help: "largest message (1009 beyond); 0 = no limit",
+  },
+  {
+    name: "idle-timeout",
+    kind: "int",
+    min: 0,
+    value: "SECONDS",
+    help: "close silent connections (1001); 0 = off",
+  },
   { name: "backlog", kind: "int", min: 1, value: "N", help: "TCP listen backlog (Node)" },
   { name: "no-delay", kind: "flag", help: "TCP_NODELAY on every connection (the hosts' default)" },
   { name: "keep-alive", kind: "flag", help: "TCP keep-alive on every connection" },
   { name: "throttle-in", kind: "int", min: 1, value: "BYTES", help: "bytes per second read per connection" },
-  { name: "throttle-out", kind: "int", min: 1, value: "BYTES", help: "bytes per second written per connection" },
-  { name: "workers", kind: "int", min: 1, value: "N", help: "processes on the port (node:cluster; reusePort on Bun/Deno)" },
+  {
+    name: "throttle-out",
+    kind: "int",
+    min: 1,
+    value: "BYTES",
+    help: "bytes per second written per connection",
+  },
+  {
+    name: "workers",
+    kind: "int",
+    min: 1,
+    value: "N",
+    help: "processes on the port (node:cluster; reusePort on Bun/Deno)",
+  },
   { name: "deflate", kind: "flag", help: "accept permessage-deflate (RFC 7692)" },
   { name: "quiet", kind: "flag", help: "do not print the URL at startup" },
-  { name: "log", kind: "choice", choices: ["json"], value: "json", help: "one JSON line per connection event on stdout" },
+  {
+    name: "log",
+    kind: "choice",
+    choices: ["json"],
+    value: "json",
+    help: "one JSON line per connection event on stdout",
+  },
   { name: "help", kind: "flag", help: "this text" },
 ];
 
@@ -80,7 +121,8 @@ export function parseOptions(command: CommandSpec, argv: string[]): Parsed {
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = specs.get(name);
-    if (!spec) throw new UsageError(`${command.name}: unknown option --${name} (see wasmsock ${command.name} --help)`);
+    if (!spec)
+      throw new UsageError(`${command.name}: unknown option --${name} (see wasmsock ${command.name} --help)`);
     if (spec.kind === "flag") {
       if (eq >= 0) throw new UsageError(`--${name} takes no value`);
       out[name] = true;

@@ -30,9 +30,13 @@ export class JsonRpcClient {
   ) {
     this.methods = { ...options.methods };
     const send = (text: string) => (this.queued ? this.queued.push(text) : socket.send(text));
-    this.peer = new Peer(send, (name) => (Object.hasOwn(this.methods, name) ? this.methods[name] : undefined), {
-      timeout: options.timeout,
-    });
+    this.peer = new Peer(
+      send,
+      (name) => (Object.hasOwn(this.methods, name) ? this.methods[name] : undefined),
+      {
+        timeout: options.timeout,
+      },
+    );
     if (socket.readyState === 0) {
       this.queued = [];
       socket.addEventListener("open", () => {

@@ -89,11 +89,12 @@ export class Peer implements CallContext {
     try {
       message = JSON.parse(text);
     } catch {
-      return this.reply(failure(null, PARSE_ERROR));
+      this.reply(failure(null, PARSE_ERROR));
+      return;
     }
-    if (Array.isArray(message)) return this.batch(message);
-    if (isResponse(message)) return this.settle(message);
-    this.handle(message).then((answer) => answer && this.reply(answer));
+    if (Array.isArray(message)) this.batch(message);
+    else if (isResponse(message)) this.settle(message);
+    else this.handle(message).then((answer) => answer && this.reply(answer));
   }
 
   /** A message we cannot read as text (binary): an Invalid Request, id null. */
@@ -103,7 +104,9 @@ export class Peer implements CallContext {
 
   notify(method: string, params?: Params): void {
     if (this.closed) return;
-    this.send(JSON.stringify(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }));
+    this.send(
+      JSON.stringify(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }),
+    );
   }
 
   call(method: string, params?: Params, options: { timeout?: number } = {}): Promise<unknown> {
@@ -119,7 +122,8 @@ export class Peer implements CallContext {
             }, timeout)
           : undefined;
       this.pending.set(id, { resolve, reject, timer });
-      const request = params === undefined ? { jsonrpc: "2.0", method, id } : { jsonrpc: "2.0", method, params, id };
+      const request =
+        params === undefined ? { jsonrpc: "2.0", method, id } : { jsonrpc: "2.0", method, params, id };
       this.send(JSON.stringify(request));
     });
   }
@@ -140,7 +144,10 @@ export class Peer implements CallContext {
 
   // Section 6: one answer for the whole batch, none when it held only notifications.
   private batch(items: unknown[]): void {
-    if (items.length === 0) return this.reply(failure(null, INVALID_REQUEST));
+    if (items.length === 0) {
+      this.reply(failure(null, INVALID_REQUEST));
+      return;
+    }
     const requests = items.filter((item) => !isResponse(item));
     for (const item of items) if (isResponse(item)) this.settle(item);
     if (requests.length === 0) return;

@@ -88,7 +88,10 @@ describe("chat --redis", () => {
       ann.ws.send("before bob");
       await ann.wait((m) => m.text === "before bob");
       const bob = await join_(two.port, "bob", "r1");
-      const hello = (await bob.wait((m) => m.type === "welcome")) as { members: { name: string }[]; history: { text: string }[] };
+      const hello = (await bob.wait((m) => m.type === "welcome")) as {
+        members: { name: string }[];
+        history: { text: string }[];
+      };
       expect(hello.members.map((m) => m.name).sort()).toEqual(["ann", "bob"]);
       expect(hello.history.map((h) => h.text)).toEqual(["before bob"]);
       await ann.wait((m) => m.type === "join" && m.name === "bob");
@@ -106,20 +109,23 @@ describe("the chat page in Chromium (Debian's, driven by playwright-core)", () =
     mkdirSync("test-results", { recursive: true });
     let cli = await startCli(RUNTIMES[0][1], ["chat"]);
     const port = cli.port;
-    const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "wasmsock-chromium-")), {
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      viewport: { width: 390, height: 760 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await chromium.launchPersistentContext(
+      mkdtempSync(join(tmpdir(), "wasmsock-chromium-")),
+      {
+        executablePath: "/usr/bin/chromium",
+        headless: true,
+        viewport: { width: 390, height: 760 },
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      },
+    );
     try {
       // Separate storage per page is not needed: the name comes from the query.
       const pages = await Promise.all(
@@ -149,9 +155,13 @@ describe("the chat page in Chromium (Debian's, driven by playwright-core)", () =
       expect(await ann.textContent("#status")).toMatch(/reconnecting/);
       cli = await startCli(RUNTIMES[0][1], ["chat"], port);
       for (const page of pages) {
-        await page.waitForFunction(() => document.querySelector("#status")?.textContent === "connected", null, {
-          timeout: 15_000,
-        });
+        await page.waitForFunction(
+          () => document.querySelector("#status")?.textContent === "connected",
+          null,
+          {
+            timeout: 15_000,
+          },
+        );
         await page.waitForFunction(() => document.querySelectorAll("#members li").length === 2);
       }
       await bob.fill("#text", "back again");

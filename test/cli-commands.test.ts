@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { runCli, startCli } from "./fixtures/cli/spawn-cli.ts";
 import { RedisServer } from "./helpers/redis.ts";
@@ -107,7 +107,9 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
 
   it("pubsub: /NAME is topic NAME; SIGINT closes every peer with 1001", async () => {
     const cli = await startCli(runtime, ["pubsub"]);
-    const [a, b, c] = await Promise.all(["/room", "/room", "/other"].map((p) => open(`ws://127.0.0.1:${cli.port}${p}`)));
+    const [a, b, c] = await Promise.all(
+      ["/room", "/room", "/other"].map((p) => open(`ws://127.0.0.1:${cli.port}${p}`)),
+    );
     const got: string[] = [];
     c.on("message", (d) => got.push(String(d)));
     a.send("to the room");
@@ -138,11 +140,33 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
       const file = (n: string) => join(dir, n);
       const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
       const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-      openssl("req", "-x509", ...ec, "-days", "1", "-subj", "/CN=test CA", "-keyout", file("ca-key"), "-out", file("ca"));
+      openssl(
+        "req",
+        "-x509",
+        ...ec,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        file("ca-key"),
+        "-out",
+        file("ca"),
+      );
       openssl("req", ...ec, "-subj", "/CN=localhost", "-keyout", file("key"), "-out", file("csr"));
       writeFileSync(file("ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
       openssl(
-        ...["x509", "-req", "-in", file("csr"), "-CA", file("ca"), "-CAkey", file("ca-key"), "-CAcreateserial"],
+        ...[
+          "x509",
+          "-req",
+          "-in",
+          file("csr"),
+          "-CA",
+          file("ca"),
+          "-CAkey",
+          file("ca-key"),
+          "-CAcreateserial",
+        ],
         ...["-days", "1", "-extfile", file("ext"), "-out", file("cert")],
       );
       const cli = await startCli(runtime, ["echo", "--tls-cert", file("cert"), "--tls-key", file("key")]);

@@ -103,7 +103,9 @@ async function open(url: string): Promise<WebSocket> {
 }
 
 function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
-  return new Promise((resolve) => ws.once("message", (data: Buffer, isBinary) => resolve({ data, isBinary })));
+  return new Promise((resolve) =>
+    ws.once("message", (data: Buffer, isBinary) => resolve({ data, isBinary })),
+  );
 }
 
 const until = async (ok: () => boolean, ms = 5000) => {
@@ -118,7 +120,18 @@ describe.each(RUNTIMES)("wasmsock gateway on %s", (_name, runtime) => {
   let cli: Cli;
   let url: string;
   beforeAll(async () => {
-    const allow = ["echo", "inside", "closer", "firehose", "sink", "escape", "refused", "notsock", "missing", "secret*"];
+    const allow = [
+      "echo",
+      "inside",
+      "closer",
+      "firehose",
+      "sink",
+      "escape",
+      "refused",
+      "notsock",
+      "missing",
+      "secret*",
+    ];
     cli = await startCli(runtime, [
       "gateway",
       "--unix",

@@ -40,7 +40,11 @@ async function rawClient(url: string) {
   return { ws, ask, next, silence, send: (t: string | Buffer) => ws.send(t) };
 }
 
-const err = (code: number, message: string, id: unknown) => ({ jsonrpc: "2.0", error: { code, message }, id });
+const err = (code: number, message: string, id: unknown) => ({
+  jsonrpc: "2.0",
+  error: { code, message },
+  id,
+});
 
 describe.each(RUNTIMES)("wasmsock jsonrpc on %s", (_name, runtime) => {
   let cli: Cli;
@@ -68,10 +72,14 @@ describe.each(RUNTIMES)("wasmsock jsonrpc on %s", (_name, runtime) => {
     });
     // rpc call with named parameters
     expect(
-      await c.ask('{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}'),
+      await c.ask(
+        '{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}',
+      ),
     ).toEqual({ jsonrpc: "2.0", result: 19, id: 3 });
     expect(
-      await c.ask('{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}'),
+      await c.ask(
+        '{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}',
+      ),
     ).toEqual({ jsonrpc: "2.0", result: 19, id: 4 });
     // a Notification, also of a method that does not exist
     c.send('{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}');
@@ -146,10 +154,16 @@ describe.each(RUNTIMES)("wasmsock jsonrpc on %s", (_name, runtime) => {
       error: { code: 4001, message: "not today", data: { retry: false } },
       id: 3,
     });
-    expect(await c.ask('{"jsonrpc":"2.0","method":"toString","id":4}')).toEqual(err(-32601, "Method not found", 4));
+    expect(await c.ask('{"jsonrpc":"2.0","method":"toString","id":4}')).toEqual(
+      err(-32601, "Method not found", 4),
+    );
     c.send(Buffer.from('{"jsonrpc":"2.0","method":"fast","id":5}'));
     expect(await c.next()).toMatchObject(err(-32600, "Invalid Request", null));
-    expect(await c.ask('{"jsonrpc":"2.0","method":"fast","id":6}')).toEqual({ jsonrpc: "2.0", result: "fast", id: 6 });
+    expect(await c.ask('{"jsonrpc":"2.0","method":"fast","id":6}')).toEqual({
+      jsonrpc: "2.0",
+      result: "fast",
+      id: 6,
+    });
     c.ws.close();
   });
 

@@ -4,9 +4,9 @@
 // lists and the histories live in Redis, so one chat spans every process given the same URL.
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttps } from "node:https";
-import { attach } from "../../host-node/index.ts";
 import type { WebSocketServer } from "../../host-core/server.ts";
 import type { WebSocketHandler } from "../../host-core/socket.ts";
+import { attach } from "../../host-node/index.ts";
 import { chatPage } from "../chat-page.ts";
 import { type Command, withDefaults, wsUrl } from "../command.ts";
 import { logged } from "../log.ts";
@@ -37,7 +37,9 @@ export const chat: Command = {
       const path = (req.url ?? "/").split("?")[0];
       if (path !== "/" || (req.method !== "GET" && req.method !== "HEAD"))
         return void res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(chatPage);
+      res
+        .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
+        .end(chatPage);
     };
     const http = listen.tls ? createHttps(listen.tls, page) : createHttp(page);
     const { port, host, tls, reusePort, backlog, noDelay, keepAlive, ...policy } = withDefaults(
@@ -46,7 +48,12 @@ export const chat: Command = {
     );
     let server: WebSocketServer<Member> | undefined;
     const handler = chatHandler(rooms, (topic, text) => server?.publish(topic, text));
-    server = attach<Member>(http, { ...policy, path: "/chat", backplane: redis?.backplane, handler: logged(handler, log) });
+    server = attach<Member>(http, {
+      ...policy,
+      path: "/chat",
+      backplane: redis?.backplane,
+      handler: logged(handler, log),
+    });
     if (keepAlive) http.on("connection", (s) => s.setKeepAlive(true));
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
@@ -66,7 +73,10 @@ export const chat: Command = {
   },
 };
 
-export function chatHandler(rooms: Rooms, publish: (topic: string, text: string) => void): WebSocketHandler<Member> {
+export function chatHandler(
+  rooms: Rooms,
+  publish: (topic: string, text: string) => void,
+): WebSocketHandler<Member> {
   const topic = (room: string) => `room:${room}`;
   return {
     upgrade(request) {
@@ -102,7 +112,9 @@ export function chatHandler(rooms: Rooms, publish: (topic: string, text: string)
     },
     close(ws) {
       const { id, name, room } = ws.data;
-      void rooms.leave(room, id).then(() => publish(topic(room), JSON.stringify({ type: "leave", id, name, ts: Date.now() })));
+      void rooms
+        .leave(room, id)
+        .then(() => publish(topic(room), JSON.stringify({ type: "leave", id, name, ts: Date.now() })));
     },
   };
 }

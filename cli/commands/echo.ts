@@ -16,7 +16,10 @@ export const echo: Command = {
       ...withDefaults({ maxPayload: 1024 ** 3, maxConnections: 0, idleTimeout: 0 }, rest),
       textAs: "bytes",
       backpressureLimit: 0,
-      perMessageDeflate: perMessageDeflate && { serverNoContextTakeover: false, clientNoContextTakeover: false },
+      perMessageDeflate: perMessageDeflate && {
+        serverNoContextTakeover: false,
+        clientNoContextTakeover: false,
+      },
       handler: logged({ message: (ws, data, isBinary) => ws.send(data, { binary: isBinary }) }, log),
     });
     return { url: wsUrl(listen, server.port), close: () => server.close() };

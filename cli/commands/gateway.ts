@@ -35,7 +35,12 @@ export const gateway: Command = {
   usage: "wasmsock gateway --unix DIR [--allow PATTERN]... [--deny PATTERN]... [--text] [options]",
   options: [
     { name: "unix", kind: "string", value: "DIR", help: "directory of the UNIX stream sockets served" },
-    { name: "allow", kind: "list", value: "PATTERN", help: "socket names served, * matches anything (repeatable). Default *" },
+    {
+      name: "allow",
+      kind: "list",
+      value: "PATTERN",
+      help: "socket names served, * matches anything (repeatable). Default *",
+    },
     { name: "deny", kind: "list", value: "PATTERN", help: "socket names refused with 403 (repeatable)" },
     { name: "text", kind: "flag", help: "send what the socket says as text messages when it is valid UTF-8" },
   ],
@@ -57,7 +62,11 @@ export const gateway: Command = {
       deny: (opts.deny as string[] | undefined) ?? [],
       text: opts.text === true,
     });
-    const server = await serve({ ...withDefaults({}, listen), textAs: "bytes", handler: logged(handler, log) });
+    const server = await serve({
+      ...withDefaults({}, listen),
+      textAs: "bytes",
+      handler: logged(handler, log),
+    });
     return { url: wsUrl(listen, server.port, "/NAME"), close: () => server.close() };
   },
 };
@@ -72,7 +81,8 @@ export function gatewayHandler(options: GatewayOptions): WebSocketHandler<Bridge
       const name = nameOf(target);
       if (name === undefined) return refusal(403, "not a socket name");
       if (name === "") return refusal(404, "no socket");
-      if (!allow.some((p) => p.test(name)) || deny.some((p) => p.test(name))) return refusal(403, "not allowed");
+      if (!allow.some((p) => p.test(name)) || deny.some((p) => p.test(name)))
+        return refusal(403, "not allowed");
       let real: string;
       try {
         real = await realpath(join(options.dir, name));

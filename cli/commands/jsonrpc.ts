@@ -13,7 +13,14 @@ export const jsonrpc: Command = {
   name: "jsonrpc",
   summary: "JSON-RPC 2.0: the exported functions of an ES module are the methods",
   usage: "wasmsock jsonrpc --module FILE [--port N] [options]",
-  options: [{ name: "module", kind: "string", value: "FILE", help: "ES module whose exported functions are the methods" }],
+  options: [
+    {
+      name: "module",
+      kind: "string",
+      value: "FILE",
+      help: "ES module whose exported functions are the methods",
+    },
+  ],
   required: ["module"],
   notes: [
     "Each text message is one request or batch; each answer is one text message. Methods take",
