@@ -301,7 +301,7 @@ class Accepted<T> implements TransportEvents, Expiring {
     };
     let result: unknown;
     try {
-      result = this.server.handler.upgrade!(request, this.info());
+      result = this.server.handler.upgrade!(request, { ...this.info(), target: req.path });
     } catch (thrown) {
       failed(thrown);
       return;

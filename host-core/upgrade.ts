@@ -8,6 +8,11 @@ import type { Negotiated } from "./permessage-deflate.ts";
 /** What the server knows of a connection besides its request. */
 export interface UpgradeInfo {
   remoteAddress: string;
+  /**
+   * The request-target exactly as received (upgrade hook only): Request.url is normalized (dot
+   * segments and their percent-encodings removed), this is not.
+   */
+  target?: string;
 }
 
 /** upgrade()'s answer to accept a request. */

@@ -20,6 +20,10 @@ export type { HandlerOptions };
 export interface ServeOptions<T> extends Omit<CoreServeOptions<T>, "tls"> {
   /** Serves wss://: options for tls.createServer, at least `cert` and `key` (PEM). */
   tls?: TlsOptions;
+  /** The listen backlog (pending connections the kernel queues). Default: Node's (511). */
+  backlog?: number;
+  /** TCP keep-alive on every accepted connection. Default off. */
+  keepAlive?: boolean;
 }
 
 export class Server<T = unknown> extends WebSocketServer<T> {
@@ -50,9 +54,10 @@ export function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>>
   const core = serverInternals(server);
   const secure = options.tls !== undefined;
   const onConnection = (socket: Socket) => wire(socket, (c) => core.accept(c, { secure }));
+  const tcpOptions = { noDelay: true, keepAlive: options.keepAlive };
   const tcp = options.tls
-    ? createTlsServer({ noDelay: true, ...options.tls }, onConnection)
-    : createServer({ noDelay: true }, onConnection);
+    ? createTlsServer({ ...tcpOptions, ...options.tls }, onConnection)
+    : createServer(tcpOptions, onConnection);
   core.setListener(() => new Promise((resolve) => tcp.close(() => resolve())));
   if (options.reusePort && !nodeHasReusePort())
     return Promise.reject(
@@ -62,7 +67,8 @@ export function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>>
     );
   return new Promise((resolve, reject) => {
     tcp.once("error", reject);
-    tcp.listen({ port: options.port ?? 0, host: options.host, reusePort: options.reusePort }, () => {
+    const { port = 0, host, reusePort, backlog } = options;
+    tcp.listen({ port, host, reusePort, backlog }, () => {
       tcp.off("error", reject);
       const address = tcp.address();
       core.port = typeof address === "object" && address ? address.port : 0;

@@ -1,0 +1,120 @@
+// wasmsock chat: a page at / and a chat endpoint at /chat?name=NAME&room=ROOM on one HTTP server.
+// A room is the pub/sub topic "room:ROOM": a joiner gets who is there and the last 50 messages,
+// then every message, join and leave, each with a timestamp. With --redis the topics, the presence
+// lists and the histories live in Redis, so one chat spans every process given the same URL.
+import { createServer as createHttp, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttps } from "node:https";
+import type { WebSocketServer } from "../../host-core/server.ts";
+import type { WebSocketHandler } from "../../host-core/socket.ts";
+import { attach } from "../../host-node/index.ts";
+import { chatPage } from "../chat-page.ts";
+import { type Command, withDefaults, wsUrl } from "../command.ts";
+import { logged } from "../log.ts";
+import { redisFor } from "../redis.ts";
+import { type Line, memoryRooms, type Rooms, redisRooms } from "./chat-rooms.ts";
+
+const NAME = /^[^\p{Cc}]{1,32}$/u;
+const ROOM = /^[A-Za-z0-9_-]{1,32}$/;
+const MAX_TEXT = 2000;
+
+interface Member {
+  id: string;
+  name: string;
+  room: string;
+}
+
+export const chat: Command = {
+  name: "chat",
+  summary: "a chat page with rooms, presence and history (rooms are pub/sub topics)",
+  usage: "wasmsock chat [--port N] [--redis URL] [options]",
+  options: [],
+  topics: true,
+  notes: ["Open http://HOST:PORT/ in a browser; the page's WebSocket is /chat?name=NAME&room=ROOM."],
+  async run({ opts, listen, log }) {
+    const redis = opts.redis ? await redisFor(opts.redis as string) : undefined;
+    const rooms = redis ? redisRooms(redis.client) : memoryRooms();
+    const page = (req: IncomingMessage, res: ServerResponse) => {
+      const path = (req.url ?? "/").split("?")[0];
+      if (path !== "/" || (req.method !== "GET" && req.method !== "HEAD"))
+        return void res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      res
+        .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
+        .end(chatPage);
+    };
+    const http = listen.tls ? createHttps(listen.tls, page) : createHttp(page);
+    const { port, host, tls, reusePort, backlog, noDelay, keepAlive, ...policy } = withDefaults(
+      { maxPayload: 64 * 1024 },
+      listen,
+    );
+    let server: WebSocketServer<Member> | undefined;
+    const handler = chatHandler(rooms, (topic, text) => server?.publish(topic, text));
+    server = attach<Member>(http, {
+      ...policy,
+      path: "/chat",
+      backplane: redis?.backplane,
+      handler: logged(handler, log),
+    });
+    if (keepAlive) http.on("connection", (s) => s.setKeepAlive(true));
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen({ port, host, backlog, ...(reusePort ? { reusePort } : {}) }, () => resolve());
+    });
+    const actual = (http.address() as { port: number }).port;
+    const url = wsUrl(listen, actual).replace(/^ws/, "http");
+    return {
+      url,
+      async close() {
+        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeAllConnections?.();
+        await server.close();
+        await closed;
+      },
+    };
+  },
+};
+
+export function chatHandler(
+  rooms: Rooms,
+  publish: (topic: string, text: string) => void,
+): WebSocketHandler<Member> {
+  const topic = (room: string) => `room:${room}`;
+  return {
+    upgrade(request) {
+      const query = new URL(request.url).searchParams;
+      const name = (query.get("name") ?? "").trim();
+      const room = query.get("room") ?? "lobby";
+      if (!NAME.test(name)) return new Response("name: 1-32 characters\n", { status: 400 });
+      if (!ROOM.test(room)) return new Response("room: 1-32 of A-Z a-z 0-9 _ -\n", { status: 400 });
+      return { data: { id: crypto.randomUUID().slice(0, 8), name, room } };
+    },
+    open(ws) {
+      const { id, name, room } = ws.data;
+      ws.subscribe(topic(room));
+      const welcome = async () => {
+        await rooms.join(room, id, name);
+        const [members, history] = await Promise.all([rooms.members(room), rooms.history(room)]);
+        ws.send(JSON.stringify({ type: "welcome", you: { id, name }, room, members, history }));
+        ws.publish(topic(room), JSON.stringify({ type: "join", id, name, ts: Date.now() })); // to the others
+      };
+      welcome().catch((err) => {
+        console.error(`wasmsock chat: ${err}`);
+        ws.close(1011, "room unavailable");
+      });
+    },
+    message(ws, data, isBinary) {
+      if (isBinary || typeof data !== "string") return;
+      const text = data.slice(0, MAX_TEXT);
+      if (text.trim() === "") return;
+      const { id, name, room } = ws.data;
+      const line: Line = { type: "message", id, name, text, ts: Date.now() };
+      rooms.remember(room, line).catch(() => {}); // the message still goes out
+      publish(topic(room), JSON.stringify(line));
+    },
+    close(ws) {
+      const { id, name, room } = ws.data;
+      void rooms
+        .leave(room, id)
+        .then(() => publish(topic(room), JSON.stringify({ type: "leave", id, name, ts: Date.now() })));
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// wasmsock pubsub: the pub/sub example contract. A client at /NAME ([A-Za-z0-9_-]{1,64}) is in
+// topic NAME; each message it sends reaches every other subscriber of NAME, same type, same bytes,
+// in order; other paths get 404. --redis URL shares topics with every process given the same URL.
+import { serve } from "../../host-auto/index.ts";
+import { type Command, withDefaults, wsUrl } from "../command.ts";
+import { logged } from "../log.ts";
+import { redisFor } from "../redis.ts";
+
+const NAME = /^\/([A-Za-z0-9_-]{1,64})$/;
+
+export const pubsub: Command = {
+  name: "pubsub",
+  summary: "a client at /NAME gets what every other client at /NAME sends",
+  usage: "wasmsock pubsub [--port N] [--redis URL] [options]",
+  options: [],
+  topics: true,
+  async run({ opts, listen, log }) {
+    const redis = opts.redis ? await redisFor(opts.redis as string) : undefined;
+    const server = await serve<string>({
+      ...withDefaults({ maxPayload: 1024 ** 3, maxConnections: 0, idleTimeout: 0 }, listen),
+      textAs: "bytes",
+      backpressureLimit: 0,
+      backplane: redis?.backplane,
+      handler: logged<string>(
+        {
+          upgrade(request) {
+            const name = NAME.exec(new URL(request.url).pathname)?.[1];
+            return name ? { data: name } : new Response("no such topic", { status: 404 });
+          },
+          open: (ws) => ws.subscribe(ws.data),
+          message: (ws, data, isBinary) => void ws.publish(ws.data, data, { binary: isBinary }),
+        },
+        log,
+      ),
+    });
+    return { url: wsUrl(listen, server.port, "/NAME"), close: () => server.close() };
+  },
+};

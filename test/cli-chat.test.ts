@@ -1,0 +1,176 @@
+// `wasmsock chat`: the endpoint on node, deno and bun (names, rooms, presence, history, --redis
+// across processes), and the page in Debian's chromium (playwright-core): two pages join one room,
+// see each other, talk, and both survive a restart of the server. Screenshots go to test-results/.
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { startCli } from "./fixtures/cli/spawn-cli.ts";
+import { RedisServer } from "./helpers/redis.ts";
+import { RUNTIMES } from "./helpers/runtimes.ts";
+
+interface Chatter {
+  ws: WebSocket;
+  inbox: Record<string, unknown>[];
+  wait(pred: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+}
+
+async function join_(port: number, name: string, room: string): Promise<Chatter> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/chat?${new URLSearchParams({ name, room })}`);
+  const inbox: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on("message", (d) => {
+    inbox.push(JSON.parse(String(d)));
+    for (const w of waiters.splice(0)) w();
+  });
+  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+  const wait = async (pred: (m: Record<string, unknown>) => boolean) => {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const found = inbox.find(pred);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no such message in ${JSON.stringify(inbox)}`);
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 100);
+      });
+    }
+  };
+  return { ws, inbox, wait };
+}
+
+describe.each(RUNTIMES)("chat endpoint on %s", (_name, runtime) => {
+  it("serves the page; presence, history (last 50), timestamps, rooms apart, bad names refused", async () => {
+    const cli = await startCli(runtime, ["chat"]);
+    expect(cli.banner).toBe(`chat on http://127.0.0.1:${cli.port}/`);
+    const page = await fetch(`http://127.0.0.1:${cli.port}/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('name="viewport"');
+    expect((await fetch(`http://127.0.0.1:${cli.port}/nope`)).status).toBe(404);
+    await expect(join_(cli.port, "", "lobby")).rejects.toThrow(/400/);
+    await expect(join_(cli.port, "x", "bad room!")).rejects.toThrow(/400/);
+
+    const ann = await join_(cli.port, "ann", "lobby");
+    const welcome = await ann.wait((m) => m.type === "welcome");
+    expect(welcome).toMatchObject({ room: "lobby", you: { name: "ann" }, history: [] });
+    for (let i = 0; i < 55; i++) ann.ws.send(`m${i}`);
+    await ann.wait((m) => m.text === "m54");
+    const elsewhere = await join_(cli.port, "eve", "other");
+    const bob = await join_(cli.port, "bob", "lobby");
+    const hello = (await bob.wait((m) => m.type === "welcome")) as {
+      members: { name: string }[];
+      history: { text: string; ts: number; name: string }[];
+    };
+    expect(hello.members.map((m) => m.name).sort()).toEqual(["ann", "bob"]);
+    expect(hello.history.map((h) => h.text)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i + 5}`));
+    expect(hello.history[0]).toMatchObject({ name: "ann", ts: expect.any(Number) });
+    await ann.wait((m) => m.type === "join" && m.name === "bob");
+    bob.ws.send("hi ann");
+    expect(await ann.wait((m) => m.text === "hi ann")).toMatchObject({ type: "message", name: "bob" });
+    bob.ws.close();
+    await ann.wait((m) => m.type === "leave" && m.name === "bob");
+    expect(elsewhere.inbox.filter((m) => m.type !== "welcome")).toEqual([]);
+    expect(await cli.stop()).toBe(0);
+  });
+});
+
+describe("chat --redis", () => {
+  it("one chat across a node and a deno process: presence, messages and history", async () => {
+    const redis = await RedisServer.start();
+    const one = await startCli(RUNTIMES[0][1], ["chat", "--redis", redis.url]);
+    const two = await startCli(RUNTIMES[1][1], ["chat", "--redis", redis.url]);
+    try {
+      const ann = await join_(one.port, "ann", "r1");
+      await ann.wait((m) => m.type === "welcome");
+      ann.ws.send("before bob");
+      await ann.wait((m) => m.text === "before bob");
+      const bob = await join_(two.port, "bob", "r1");
+      const hello = (await bob.wait((m) => m.type === "welcome")) as {
+        members: { name: string }[];
+        history: { text: string }[];
+      };
+      expect(hello.members.map((m) => m.name).sort()).toEqual(["ann", "bob"]);
+      expect(hello.history.map((h) => h.text)).toEqual(["before bob"]);
+      await ann.wait((m) => m.type === "join" && m.name === "bob");
+      bob.ws.send("across");
+      await ann.wait((m) => m.text === "across");
+    } finally {
+      await Promise.all([one.stop(), two.stop()]);
+      await redis.kill();
+    }
+  });
+});
+
+describe("the chat page in Chromium (Debian's, driven by playwright-core)", () => {
+  it("two pages join one room, see each other, talk, and survive a server restart", async () => {
+    mkdirSync("test-results", { recursive: true });
+    let cli = await startCli(RUNTIMES[0][1], ["chat"]);
+    const port = cli.port;
+    const browser = await chromium.launchPersistentContext(
+      mkdtempSync(join(tmpdir(), "wasmsock-chromium-")),
+      {
+        executablePath: "/usr/bin/chromium",
+        headless: true,
+        viewport: { width: 390, height: 760 },
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      },
+    );
+    try {
+      // Separate storage per page is not needed: the name comes from the query.
+      const pages = await Promise.all(
+        ["ann", "bob"].map(async (name) => {
+          const page = await browser.newPage();
+          await page.goto(`http://127.0.0.1:${port}/?name=${name}&room=tea`);
+          await page.click("#join button");
+          return page;
+        }),
+      );
+      const [ann, bob] = pages;
+      for (const page of pages) {
+        await page.waitForFunction(() => document.querySelectorAll("#members li").length === 2);
+        const names = await page.$$eval("#members li", (lis) => lis.map((li) => li.textContent));
+        expect(names.map((n) => n?.replace(" (you)", "")).sort()).toEqual(["ann", "bob"]);
+      }
+      await ann.fill("#text", "hello from ann");
+      await ann.press("#text", "Enter");
+      await bob.waitForSelector("#log p.msg:has-text('hello from ann')");
+      expect(await bob.textContent("#log p.msg time")).toMatch(/\d{1,2}:\d{2}/);
+      await bob.screenshot({ path: "test-results/chat-bob.png" });
+
+      // The server goes away (1001) and comes back on the same port: both pages say so and rejoin.
+      expect(await cli.stop()).toBe(0);
+      for (const page of pages) await page.waitForSelector("#status.down");
+      await ann.screenshot({ path: "test-results/chat-ann-disconnected.png" });
+      expect(await ann.textContent("#status")).toMatch(/reconnecting/);
+      cli = await startCli(RUNTIMES[0][1], ["chat"], port);
+      for (const page of pages) {
+        await page.waitForFunction(
+          () => document.querySelector("#status")?.textContent === "connected",
+          null,
+          {
+            timeout: 15_000,
+          },
+        );
+        await page.waitForFunction(() => document.querySelectorAll("#members li").length === 2);
+      }
+      await bob.fill("#text", "back again");
+      await bob.press("#text", "Enter");
+      await ann.waitForSelector("#log p.msg:has-text('back again')");
+      await ann.screenshot({ path: "test-results/chat-ann-after-restart.png" });
+    } finally {
+      await browser.close();
+      await cli.stop();
+    }
+  }, 60_000);
+});

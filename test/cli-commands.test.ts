@@ -1,0 +1,205 @@
+// The wasmsock CLI as a process: usage errors (status 2, one line), help, echo and pubsub on node,
+// deno and bun over real sockets, --deflate, --log json, --quiet, --tls-cert/--tls-key, --workers,
+// --redis across processes, and SIGTERM/SIGINT closing every peer with 1001 and exiting 0.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { runCli, startCli } from "./fixtures/cli/spawn-cli.ts";
+import { RedisServer } from "./helpers/redis.ts";
+import { RUNTIMES } from "./helpers/runtimes.ts";
+import { freePort } from "./helpers/spawn-echo.ts";
+
+const NODE = RUNTIMES[0][1];
+
+async function open(url: string, options?: WebSocket.ClientOptions): Promise<WebSocket> {
+  const ws = new WebSocket(url, options);
+  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+  return ws;
+}
+
+const next = (ws: WebSocket) =>
+  new Promise<{ data: string; isBinary: boolean }>((resolve) =>
+    ws.once("message", (d, isBinary) => resolve({ data: String(d), isBinary })),
+  );
+const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once("close", resolve));
+
+describe("usage", () => {
+  const bad: [string, string[], RegExp][] = [
+    ["an unknown command", ["serve"], /unknown command 'serve'/],
+    ["a bad port", ["echo", "--port", "notaport"], /--port: 'notaport' is not a port/],
+    ["an unknown option", ["echo", "--bogus"], /unknown option --bogus/],
+    ["a bad number", ["chat", "--max-payload", "-1"], /--max-payload/],
+    ["a missing value", ["pubsub", "--redis"], /--redis needs a value/],
+    ["--redis where there are no topics", ["echo", "--redis", "redis://x"], /unknown option --redis/],
+    ["a missing required option", ["gateway"], /--unix is required/],
+    ["a certificate without a key", ["echo", "--tls-cert", "x.pem"], /go together/],
+    ["an unreadable certificate", ["echo", "--tls-cert", "nope.pem", "--tls-key", "nope.pem"], /cannot read/],
+    ["a module that does not load", ["jsonrpc", "--module", "nope.mjs", "--port", "0"], /cannot import/],
+    ["a directory that is not there", ["gateway", "--unix", "/nonexistent", "--port", "0"], /no directory/],
+    ["a bad --log", ["echo", "--log", "xml"], /--log: 'xml' is not one of json/],
+  ];
+  it.each(bad)("%s exits with status 2 and one line on stderr", async (_what, args, message) => {
+    const { code, err } = await runCli(NODE, args);
+    expect(code).toBe(2);
+    expect(err.trimEnd().split("\n")).toHaveLength(1);
+    expect(err).toMatch(/^wasmsock: /);
+    expect(err).toMatch(message);
+  });
+
+  it("--help for the tool and for every command", async () => {
+    const tool = await runCli(NODE, ["--help"]);
+    expect(tool.code).toBe(0);
+    for (const command of ["echo", "chat", "pubsub", "jsonrpc", "gateway"]) {
+      expect(tool.out).toContain(`  ${command} `);
+      const help = await runCli(NODE, [command, "--help"]);
+      expect([help.code, help.err]).toEqual([0, ""]);
+      expect(help.out).toContain(`usage: wasmsock ${command}`);
+      expect(help.out).toContain("--port N");
+    }
+  });
+
+  it("--quiet prints nothing at startup", async () => {
+    const port = await freePort();
+    const { spawn } = await import("node:child_process");
+    const proc = spawn(process.execPath, ["dist/cli/wasmsock.js", "echo", "--quiet", "--port", String(port)]);
+    let out = "";
+    proc.stdout.on("data", (c) => (out += c));
+    await new Promise<void>((resolve) => {
+      const poll = () =>
+        connect(port, "127.0.0.1")
+          .once("connect", function (this: import("node:net").Socket) {
+            this.destroy();
+            resolve();
+          })
+          .once("error", () => setTimeout(poll, 50));
+      poll();
+    });
+    const exit = new Promise((r) => proc.once("exit", r));
+    proc.kill("SIGINT");
+    expect(await exit).toBe(0);
+    expect(out).toBe("");
+  });
+});
+
+describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
+  it("echo: echoes text and binary, --deflate negotiates, --log json logs, SIGTERM sends 1001 and exits 0", async () => {
+    const cli = await startCli(runtime, ["echo", "--deflate", "--log", "json"]);
+    expect(cli.banner).toBe(`echo on ws://127.0.0.1:${cli.port}/`);
+    const ws = await open(`ws://127.0.0.1:${cli.port}/`);
+    expect(ws.extensions).toContain("permessage-deflate");
+    ws.send("héllo ".repeat(500));
+    expect(await next(ws)).toEqual({ data: "héllo ".repeat(500), isBinary: false });
+    ws.send(Buffer.from([1, 2, 3]));
+    expect(await next(ws)).toMatchObject({ isBinary: true });
+    const code = closed(ws);
+    expect(await cli.stop("SIGTERM")).toBe(0);
+    expect(await code).toBe(1001);
+    const events = cli.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    expect(events.map((e) => e.event)).toEqual(["open", "close"]);
+    expect(events[0]).toMatchObject({ path: "/", extensions: expect.stringContaining("permessage-deflate") });
+    expect(events[1]).toMatchObject({ code: 1001 });
+    expect(typeof events[0].time).toBe("string");
+  });
+
+  it("pubsub: /NAME is topic NAME; SIGINT closes every peer with 1001", async () => {
+    const cli = await startCli(runtime, ["pubsub"]);
+    const [a, b, c] = await Promise.all(
+      ["/room", "/room", "/other"].map((p) => open(`ws://127.0.0.1:${cli.port}${p}`)),
+    );
+    const got: string[] = [];
+    c.on("message", (d) => got.push(String(d)));
+    a.send("to the room");
+    expect(await next(b)).toEqual({ data: "to the room", isBinary: false });
+    await expect(open(`ws://127.0.0.1:${cli.port}/a/b`)).rejects.toThrow(/404/);
+    const codes = Promise.all([a, b, c].map(closed));
+    expect(await cli.stop("SIGINT")).toBe(0);
+    expect(await codes).toEqual([1001, 1001, 1001]);
+    expect(got).toEqual([]);
+  });
+
+  it("--workers 2: two processes on one port; SIGTERM stops both", async () => {
+    const cli = await startCli(runtime, ["echo", "--workers", "2"]);
+    expect(cli.banner).toContain("(2 workers)");
+    const clients = await Promise.all(Array.from({ length: 6 }, () => open(`ws://127.0.0.1:${cli.port}/`)));
+    for (const [i, ws] of clients.entries()) {
+      ws.send(`n${i}`);
+      expect((await next(ws)).data).toBe(`n${i}`);
+    }
+    const codes = Promise.all(clients.map(closed));
+    expect(await cli.stop("SIGTERM")).toBe(0);
+    expect(await codes).toEqual(clients.map(() => 1001));
+  }, 30_000);
+
+  it("--tls-cert/--tls-key serve wss://", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasmsock-cli-tls-"));
+    try {
+      const file = (n: string) => join(dir, n);
+      const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
+      const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+      openssl(
+        "req",
+        "-x509",
+        ...ec,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        file("ca-key"),
+        "-out",
+        file("ca"),
+      );
+      openssl("req", ...ec, "-subj", "/CN=localhost", "-keyout", file("key"), "-out", file("csr"));
+      writeFileSync(file("ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+      openssl(
+        ...[
+          "x509",
+          "-req",
+          "-in",
+          file("csr"),
+          "-CA",
+          file("ca"),
+          "-CAkey",
+          file("ca-key"),
+          "-CAcreateserial",
+        ],
+        ...["-days", "1", "-extfile", file("ext"), "-out", file("cert")],
+      );
+      const cli = await startCli(runtime, ["echo", "--tls-cert", file("cert"), "--tls-key", file("key")]);
+      expect(cli.banner).toContain(`wss://127.0.0.1:${cli.port}/`);
+      const ws = await open(`wss://localhost:${cli.port}/`, { ca: readFileSync(file("ca")) });
+      ws.send("secure");
+      expect((await next(ws)).data).toBe("secure");
+      expect(await cli.stop()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  if (name === "node") {
+    it("--redis: pubsub processes on node and bun share topics", async () => {
+      const redis = await RedisServer.start();
+      const one = await startCli(runtime, ["pubsub", "--redis", redis.url]);
+      const two = await startCli(RUNTIMES[2][1], ["pubsub", "--redis", redis.url]);
+      try {
+        const a = await open(`ws://127.0.0.1:${one.port}/news`);
+        const b = await open(`ws://127.0.0.1:${two.port}/news`);
+        // The subscription reaches Redis shortly after the open.
+        const got = next(b);
+        for (let i = 0; i < 20; i++) {
+          a.send("across");
+          const m = await Promise.race([got, new Promise((r) => setTimeout(r, 100))]);
+          if (m) break;
+        }
+        expect((await got).data).toBe("across");
+      } finally {
+        await Promise.all([one.stop(), two.stop()]);
+        await redis.kill();
+      }
+    });
+  }
+});
