@@ -1,4 +1,4 @@
-// RFC 1951 tables both directions use.
+// RFC 1951 tables the compressor uses (3.2.5, 3.2.7).
 
 // 3.2.5: base values and extra bits of length codes 257..285 and distance codes 0..29.
 export const LEN_BASE = memory.data<u16>([
