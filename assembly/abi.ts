@@ -18,8 +18,9 @@ export const SEND_PAYLOAD: u32 = 16;
 // can draw plus the refill threshold: no key is drawn twice between refills.
 export const KEY_POOL_SIZE: u32 = 262144;
 export const KEY_REFILL: u32 = 4096;
-// RFC 7692 sending: hosts feed a message to deflateChunk() in pieces of at most this many bytes.
-export const DEFLATE_PIECE: u32 = 65536;
+// RFC 7692 sending (assembly/deflate.ts): the largest piece deflateChunk() takes without splitting it,
+// and the size of the deflateInPtr() region.
+export const DEFLATE_IN_CAP: u32 = 65536;
 // The handshake result record and its header table.
 export const HS_MAX_HEADERS: u32 = 128;
 // One header table entry: u32 namePtr, nameLen, valuePtr, valueLen.

@@ -1,543 +1,356 @@
-// RFC 1951 DEFLATE for RFC 7692: LZ77 over hash chains, then per block the cheapest of stored,
-// fixed and dynamic Huffman codes. A message is compressed in one synchronous sequence of calls
-// (pieces, then a flush), so everything that lives only within a message (the block's symbols,
-// the bit writer) is one scratch area per instance; a state keeps only what a later message may
-// use: the window, the hash chains, the position.
-import { DEFLATE_PIECE } from "./abi";
-import { huffmanLengths, reversedCodes } from "./huffman";
-import { CLEN_ORDER, DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA } from "./rfc1951";
+// Raw DEFLATE compression (RFC 1951) for permessage-deflate (RFC 7692): LZ77 match finding over a
+// sliding window here, block coding in deflate-block.ts.
+//
+// A state holds only what outlives a message: the last 1 << windowBits input bytes and the hash
+// chains into them (for context takeover). Everything a message needs while it is compressed (the
+// input buffer, the block's symbols, the bit writer) is one scratch area per instance: a message is
+// compressed in one synchronous sequence of calls, never interleaved with another.
+import { DEFLATE_IN_CAP } from "./abi";
+import {
+  BLOCK_SPAN,
+  blockReset,
+  outputEnd,
+  setOutput,
+  tallyLiteral,
+  tallyMatch,
+  writeBlock,
+  writeSyncMarker,
+} from "./deflate-block";
 
-// Positions are absolute (monotonic across messages); the window holds [base, end).
-const S_WBITS: u32 = 0;
-const S_LEVEL: u32 = 4;
-const S_HASH_BITS: u32 = 8;
-const S_POS: u32 = 12; // next position to code
-const S_END: u32 = 16; // end of the data in the window
-const S_BASE: u32 = 20; // absolute position of win[0]
-const S_LIMIT: u32 = 24; // no match may start before it (a message without context takeover)
-const S_SLIDE: u32 = 28; // how far the window moves when full
-const S_HEAD: u32 = 32; // then u32 heads, u32 chain links (one per window position), the window
+const MIN_MATCH: u32 = 4; // matches are found through a hash of 4 bytes
+const MAX_MATCH: u32 = 258; // 3.2.5
+const HASH_MUL: u32 = 0x9e3779b1;
+const LEVEL1_HASH_BITS: u32 = 14;
 
-const MIN_MATCH: u32 = 3;
-const MAX_MATCH: u32 = 258;
-// Bytes kept ahead of the coding position between pieces, so a match is never cut by a boundary.
-const LOOKAHEAD: u32 = MAX_MATCH + MIN_MATCH + 1;
-// Positions wrap past this: the state starts over (its window is then empty).
-const POS_LIMIT: u32 = 0x70000000;
+// State layout.
+const ST_WBITS: usize = 0; // u32 windowBits, 8..15
+const ST_LEVEL: usize = 4; // u32 1..9
+const ST_HASH_BITS: usize = 8; // u32 bits of the hash this stream uses
+const ST_HIST: usize = 12; // u32 bytes of the window that hold history
+const ST_POS: usize = 16; // u32 stream position after the window's last byte (mod 2^32)
+const ST_IN_MESSAGE: usize = 20; // u32 1 while a message is under way
+const ST_WINDOW: usize = 24; // u8[1 << windowBits], then u16 head[1 << hashBits], u16 prev[1 << windowBits]
 
-function windowSpan(wbits: u32): u32 {
-  const w: u32 = 1 << wbits;
-  return 2 * (w > 4096 ? w : 4096);
+// Hash chains hold stream positions mod 2^16. A candidate is only a hint: its distance is checked
+// against the window and the bytes are compared, so a stale or aliased entry costs a probe, never a
+// wrong match, and the tables never need rebasing when the buffer slides.
+
+function hashBitsFor(windowBits: u32): u32 {
+  return min(windowBits + 1, 15);
 }
 
 function headOf(st: usize): usize {
-  return st + S_HEAD;
+  return st + ST_WINDOW + ((<usize>1) << load<u32>(st + ST_WBITS));
 }
+
 function prevOf(st: usize): usize {
-  return headOf(st) + (((<usize>1) << load<u32>(st + S_HASH_BITS)) << 2);
-}
-function winOf(st: usize): usize {
-  return prevOf(st) + (((<usize>1) << load<u32>(st + S_WBITS)) << 2);
+  return headOf(st) + ((<usize>2) << hashBitsFor(load<u32>(st + ST_WBITS)));
 }
 
-function hashBitsFor(wbits: u32): u32 {
-  return wbits < 9 ? 9 : wbits;
+// Bytes of a state for windowBits 8..15.
+export function deflateStateSize(windowBits: u32): u32 {
+  windowBits = clampBits(windowBits);
+  return <u32>ST_WINDOW + (1 << windowBits) * 3 + (2 << hashBitsFor(windowBits));
 }
 
-export function deflateStateSize(wbits: u32): u32 {
-  return S_HEAD + (4 << hashBitsFor(wbits)) + (4 << wbits) + windowSpan(wbits) + 8;
+function clampBits(windowBits: u32): u32 {
+  return min(max(windowBits, 8), 15);
 }
 
-/** A fresh stream: window bits 8..15 (distances never exceed 1 << wbits), level 1..9. */
-export function deflateInit(st: usize, wbits: u32, level: u32): void {
-  store<u32>(st + S_WBITS, wbits);
-  store<u32>(st + S_LEVEL, level);
-  store<u32>(st + S_HASH_BITS, hashBitsFor(wbits));
-  store<u32>(st + S_SLIDE, windowSpan(wbits) / 2);
-  memory.fill(headOf(st), 0, ((<usize>1) << hashBitsFor(wbits)) << 2);
-  // Position 0 is never a match candidate: heads of 0 mean none.
-  store<u32>(st + S_POS, 1);
-  store<u32>(st + S_END, 1);
-  store<u32>(st + S_BASE, 1);
-  store<u32>(st + S_LIMIT, 1);
+// A fresh stream on st: empty window, distances at most 1 << windowBits, level 1 (fast) to 9.
+export function deflateInit(st: usize, windowBits: u32, level: u32): void {
+  windowBits = clampBits(windowBits);
+  store<u32>(st + ST_WBITS, windowBits);
+  store<u32>(st + ST_LEVEL, min(max(level, 1), 9));
+  // Level 1 uses half the heads at most: clearing them is a good part of a short message's cost.
+  const hashBits = level <= 1 ? min(hashBitsFor(windowBits), LEVEL1_HASH_BITS) : hashBitsFor(windowBits);
+  store<u32>(st + ST_HASH_BITS, hashBits);
+  store<u32>(st + ST_HIST, 0);
+  store<u32>(st + ST_POS, 0);
+  store<u32>(st + ST_IN_MESSAGE, 0);
+  // Only the heads: every chain link reached from them is written before it is followed.
+  memory.fill(headOf(st), 0, (<usize>2) << hashBits);
 }
 
-/** The next message may not refer to earlier ones (no context takeover); no table is cleared. */
-export function deflateForget(st: usize): void {
-  store<u32>(st + S_LIMIT, load<u32>(st + S_POS));
+// Input not yet written out: at most the block being gathered (which a match may take past
+// BLOCK_SPAN) and a lookahead.
+const HELD: u32 = BLOCK_SPAN + 2 * MAX_MATCH + 4;
+// What a slide keeps (the held input, or the largest window and a lookahead), one input piece, and
+// slack for 8-byte loads.
+const BUF_CAP: u32 = max(HELD, (1 << 15) + MAX_MATCH + 1) + DEFLATE_IN_CAP + 8;
+
+// Scratch of the message under way.
+let buf: usize = 0; // input: history, then the bytes not yet coded
+let avail: u32 = 0; // bytes in buf
+let pos: u32 = 0; // next byte to code
+let blockStart: u32 = 0; // first byte of the block being gathered
+let base: u32 = 0; // stream position of buf[0]
+// Lazy matching: a match found at pos - 1 waits to see whether pos has a longer one.
+let pending: bool = false;
+let pendingLen: u32 = 0;
+let pendingDist: u32 = 0;
+
+function beginMessage(st: usize): void {
+  if (buf == 0) buf = heap.alloc(BUF_CAP);
+  blockReset();
+  const hist = load<u32>(st + ST_HIST);
+  memory.copy(buf, st + ST_WINDOW, hist);
+  avail = hist;
+  pos = hist;
+  blockStart = hist;
+  base = load<u32>(st + ST_POS) - hist;
+  pending = false;
+  pendingLen = 0;
+  store<u32>(st + ST_IN_MESSAGE, 1);
 }
 
-// ---- The scratch area: one message's block symbols and the bit writer ----
+// Keeps the window for the next message (context takeover).
+function endMessage(st: usize): void {
+  const n = min((<u32>1) << load<u32>(st + ST_WBITS), avail);
+  memory.copy(st + ST_WINDOW, buf + avail - n, n);
+  store<u32>(st + ST_HIST, n);
+  store<u32>(st + ST_POS, base + avail);
+  store<u32>(st + ST_IN_MESSAGE, 0);
+}
 
-const BLOCK_SYMS: u32 = 16384;
-// Room for the block's symbols and a lazy match coded after the check.
-const syms: usize = heap.alloc((BLOCK_SYMS + 2) * 4);
-const litFreq: usize = heap.alloc(288 * 4);
-const distFreq: usize = heap.alloc(32 * 4);
-const litLens: usize = heap.alloc(288);
-const distLens: usize = heap.alloc(32);
-const litCodes: usize = heap.alloc(288 * 2);
-const distCodes: usize = heap.alloc(32 * 2);
-const clFreq: usize = heap.alloc(19 * 4);
-const clLens: usize = heap.alloc(19);
-const clCodes: usize = heap.alloc(19 * 2);
-// The run-length coded code lengths (3.2.7): u8 symbol, u8 extra value.
-const clSeq: usize = heap.alloc(320 * 2);
-const fixedLitLens: usize = heap.alloc(288);
-const fixedDistLens: usize = heap.alloc(32);
-const fixedLitCodes: usize = heap.alloc(288 * 2);
-const fixedDistCodes: usize = heap.alloc(32 * 2);
-// 3.2.5: length code (0..28) of length - 3, and distance code of distance - 1 (two ranges).
-const lengthCode: usize = heap.alloc(256);
-const distCodeLow: usize = heap.alloc(512);
-
-let symCount: u32 = 0;
-let blockStart: u32 = 0; // absolute position of the block's first byte
-let bitBuf: u64 = 0;
-let bitCount: u32 = 0;
-let outAt: usize = 0;
-// The state whose message is being compressed (between its pieces), or 0.
-let current: usize = 0;
-
-buildStatic();
-
-function buildStatic(): void {
-  for (let c: u32 = 0; c < 29; c++) {
-    const base = <u32>load<u16>(LEN_BASE + c * 2) - 3;
-    const n: u32 = 1 << load<u8>(LEN_EXTRA + c);
-    for (let i: u32 = 0; i < n && base + i < 256; i++) store<u8>(lengthCode + base + i, <u8>c);
+// Appends n <= DEFLATE_IN_CAP bytes, first dropping what neither the block nor the window needs.
+function append(st: usize, src: usize, n: u32): void {
+  if (avail + n > BUF_CAP) {
+    const wsize = (<u32>1) << load<u32>(st + ST_WBITS);
+    const keep = min(blockStart, pos > wsize ? pos - wsize : 0);
+    memory.copy(buf, buf + keep, avail - keep);
+    base += keep;
+    avail -= keep;
+    pos -= keep;
+    blockStart -= keep;
   }
-  // 258 has a code of its own.
-  store<u8>(lengthCode + 255, 28);
-  for (let c: u32 = 0; c < 30; c++) {
-    const base = <u32>load<u16>(DIST_BASE + c * 2) - 1;
-    const n: u32 = 1 << load<u8>(DIST_EXTRA + c);
-    for (let i: u32 = 0; i < n; i++) {
-      const d = base + i;
-      if (d < 256) store<u8>(distCodeLow + d, <u8>c);
-      else store<u8>(distCodeLow + 256 + (d >> 7), <u8>c);
-    }
+  memory.copy(buf + avail, src, n);
+  avail += n;
+}
+
+function endBlock(end: u32): void {
+  writeBlock(buf + blockStart, end - blockStart);
+  blockStart = end;
+}
+
+// Compresses one piece of a message at inPtr, writing at outPtr; returns the bytes written. With
+// flush (the message's end) all is written, ending in a sync flush whose 00 00 ff ff is removed
+// (RFC 7692 7.2.1); else up to a block and a lookahead are held back for the next piece.
+export function deflateChunk(st: usize, inPtr: usize, inLen: u32, outPtr: usize, flush: bool): u32 {
+  if (load<u32>(st + ST_IN_MESSAGE) == 0) beginMessage(st);
+  setOutput(outPtr);
+  let off: u32 = 0;
+  do {
+    const n = min(inLen - off, DEFLATE_IN_CAP);
+    append(st, inPtr + off, n);
+    off += n;
+    const last = flush && off == inLen;
+    const limit = last ? avail : avail > MAX_MATCH ? avail - MAX_MATCH : 0;
+    if (load<u32>(st + ST_LEVEL) == 1) matchFast(st, limit);
+    else matchChains(st, limit);
+  } while (off < inLen);
+  if (flush) {
+    // Only the last byte can still wait: a match found before it would have been coded.
+    if (pending) tallyLiteral(load<u8>(buf + pos - 1));
+    pending = false;
+    if (pos > blockStart) endBlock(pos);
+    writeSyncMarker();
+    endMessage(st);
   }
-  // 3.2.6
-  for (let i: u32 = 0; i < 288; i++) store<u8>(fixedLitLens + i, i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8);
-  memory.fill(fixedDistLens, 5, 32);
-  reversedCodes(fixedLitLens, 288, fixedLitCodes);
-  reversedCodes(fixedDistLens, 32, fixedDistCodes);
+  return <u32>(outputEnd() - outPtr);
 }
 
-function distCode(d: u32): u32 {
-  return d < 256 ? load<u8>(distCodeLow + d) : load<u8>(distCodeLow + 256 + (d >> 7));
+// The largest output of deflateChunk for a piece of inLen bytes, counting what earlier pieces left
+// held back: every block costs at most its stored form (5 bytes over its input), plus the sync
+// marker and a byte of bits left over.
+export function deflateBound(inLen: u32): u32 {
+  const t = inLen + HELD;
+  return t + 5 * (t / BLOCK_SPAN + 1) + 2;
 }
 
-function putBits(value: u32, n: u32): void {
-  bitBuf |= (<u64>value) << bitCount;
-  bitCount += n;
-  if (bitCount >= 32) {
-    store<u32>(outAt, <u32>bitBuf);
-    outAt += 4;
-    bitBuf >>= 32;
-    bitCount -= 32;
-  }
-}
-
-// Whole bytes out; up to 7 bits stay for the next block.
-function flushBytes(): void {
-  while (bitCount >= 8) {
-    store<u8>(outAt, <u8>bitBuf);
-    outAt++;
-    bitBuf >>= 8;
-    bitCount -= 8;
-  }
-}
-
-function alignToByte(): void {
-  flushBytes();
-  if (bitCount > 0) {
-    store<u8>(outAt, <u8>bitBuf);
-    outAt++;
-    bitBuf = 0;
-    bitCount = 0;
-  }
-}
-
-// ---- LZ77 ----
-
-function hashAt(p: usize, bits: u32): u32 {
-  return ((load<u32>(p) & 0xffffff) * 0x9e3779b1) >> (32 - bits);
-}
-
+// Length of the common prefix of a and b, at most max bytes.
 function matchLength(a: usize, b: usize, max: u32): u32 {
   let n: u32 = 0;
   while (n + 8 <= max) {
     const x = load<u64>(a + n) ^ load<u64>(b + n);
-    if (x != 0) return n + <u32>(ctz(x) >> 3);
+    if (x != 0) return n + (<u32>ctz(x) >> 3);
     n += 8;
   }
   while (n < max && load<u8>(a + n) == load<u8>(b + n)) n++;
   return n;
 }
 
-// Level parameters: chain length, nice length, lazy evaluation, longest match whose positions
-// are all inserted into the chains.
-function chainFor(level: u32): u32 {
-  return level <= 1 ? 4 : level <= 3 ? 16 : level <= 5 ? 32 : level <= 7 ? 128 : 1024;
-}
-function niceFor(level: u32): u32 {
-  return level <= 1 ? 16 : level <= 3 ? 32 : level <= 5 ? 64 : level <= 7 ? 128 : 258;
+function hash4(v: u32, shift: u32): usize {
+  return (<usize>((v * HASH_MUL) >> shift)) << 1;
 }
 
-// Codes positions [pos, stop) into symbols; matches may extend up to end.
-function lz77(st: usize, stop: u32): void {
-  const wbits = load<u32>(st + S_WBITS);
-  const wmask: u32 = (1 << wbits) - 1;
-  const maxDist: u32 = wmask + 1;
-  const hbits = load<u32>(st + S_HASH_BITS);
-  const level = load<u32>(st + S_LEVEL);
-  const chainMax = chainFor(level);
-  const nice = niceFor(level);
-  const lazy = level >= 4;
-  const insertMax: u32 = level <= 1 ? 4 : 258;
+// Level 1: greedy, one probe per position, positions inside a match not indexed; after long
+// literal runs it probes less often, so incompressible data passes quickly (to a stored block).
+function matchFast(st: usize, limit: u32): void {
+  const head = headOf(st);
+  const wsize = (<u32>1) << load<u32>(st + ST_WBITS);
+  const shift = 32 - load<u32>(st + ST_HASH_BITS);
+  let p = pos;
+  let misses: u32 = 0;
+  while (p < limit) {
+    if (p - blockStart >= BLOCK_SPAN) endBlock(p);
+    const room = avail - p;
+    if (room < MIN_MATCH) {
+      tallyLiteral(load<u8>(buf + p++));
+      continue;
+    }
+    const v = load<u32>(buf + p);
+    const h = head + hash4(v, shift);
+    const a = (base + p) & 0xffff;
+    const d = (a - <u32>load<u16>(h)) & 0xffff;
+    store<u16>(h, <u16>a);
+    if (d - 1 < wsize && d <= p && load<u32>(buf + p - d) == v) {
+      const len =
+        MIN_MATCH +
+        matchLength(buf + p + MIN_MATCH, buf + p - d + MIN_MATCH, min(room, MAX_MATCH) - MIN_MATCH);
+      tallyMatch(len, d);
+      // Index positions inside the match, sparser in long ones, and its last two, where later
+      // matches often start from.
+      const end = p + len;
+      if (avail - end >= 3) {
+        const step = 1 + (len >> 4);
+        for (let q = p + 1; q < end - 2; q += step)
+          store<u16>(head + hash4(load<u32>(buf + q), shift), <u16>((base + q) & 0xffff));
+        store<u16>(head + hash4(load<u32>(buf + end - 2), shift), <u16>((base + end - 2) & 0xffff));
+        store<u16>(head + hash4(load<u32>(buf + end - 1), shift), <u16>((base + end - 1) & 0xffff));
+      }
+      p = end;
+      misses = 0;
+    } else {
+      // Skip ahead faster the longer nothing matched (1 more byte per probe after each 32 misses,
+      // up to 32, which keeps a block within BLOCK_SPAN + MAX_MATCH).
+      const step = min<u32>(1 + min<u32>(misses++ >> 5, 31), limit - p);
+      for (let i: u32 = 0; i < step; i++) tallyLiteral(load<u8>(buf + p + i));
+      p += step;
+    }
+  }
+  pos = p;
+}
+
+// Per level 2..9: chain probes, a found length that halves them, a length that ends the search, a
+// length above which no lazy look is taken (0: greedy).
+const CHAIN = memory.data<u16>([0, 0, 4, 8, 16, 32, 128, 256, 1024, 4096]);
+const GOOD = memory.data<u16>([0, 0, 4, 4, 4, 8, 8, 8, 32, 32]);
+const NICE = memory.data<u16>([0, 0, 16, 32, 16, 32, 128, 128, 258, 258]);
+const LAZY = memory.data<u16>([0, 0, 0, 0, 4, 16, 16, 32, 128, 258]);
+
+// The longest match for p (already indexed, cand its chain's next position) longer than best.
+// Returns length | distance << 16, or 0.
+function longest(p: u32, cand: u32, prev: usize, wmask: u32, chain: u32, nice: u32, best: u32): u32 {
+  const maxLen = min(avail - p, MAX_MATCH);
+  if (best >= maxLen) return 0;
+  const a = (base + p) & 0xffff;
+  const here = buf + p;
+  const first = load<u32>(here);
+  let found: u32 = 0;
+  let lastD: u32 = 0;
+  let d = (a - cand) & 0xffff;
+  while (chain-- > 0) {
+    // Distances only grow along a chain; a link that does not is stale.
+    if (d <= lastD || d > wmask + 1 || d > p) break;
+    const there = here - d;
+    if (load<u16>(there + best - 1) == load<u16>(here + best - 1) && load<u32>(there) == first) {
+      const len = MIN_MATCH + matchLength(here + MIN_MATCH, there + MIN_MATCH, maxLen - MIN_MATCH);
+      if (len > best) {
+        best = len;
+        found = len | (d << 16);
+        if (len >= nice || len >= maxLen) break;
+      }
+    }
+    lastD = d;
+    cand = <u32>load<u16>(prev + ((cand & wmask) << 1));
+    d = (a - cand) & 0xffff;
+  }
+  return found;
+}
+
+// Indexes position p; returns the chain's previous head.
+function insert(p: u32, head: usize, prev: usize, wmask: u32, shift: u32): u32 {
+  const h = head + hash4(load<u32>(buf + p), shift);
+  const a = (base + p) & 0xffff;
+  const cand = <u32>load<u16>(h);
+  store<u16>(prev + ((a & wmask) << 1), <u16>cand);
+  store<u16>(h, <u16>a);
+  return cand;
+}
+
+// Levels 2..9: hash chains, greedy (2, 3) or lazy (4..9, 3.2.5 leaves the parsing to us).
+function matchChains(st: usize, limit: u32): void {
+  const level = load<u32>(st + ST_LEVEL);
   const head = headOf(st);
   const prev = prevOf(st);
-  const base = load<u32>(st + S_BASE);
-  const win = winOf(st) - base;
-  const end = load<u32>(st + S_END);
-  const limit = load<u32>(st + S_LIMIT);
-  let pos = load<u32>(st + S_POS);
-  let pendingLen: u32 = 0;
-  let pendingDist: u32 = 0;
-  while (pos < stop) {
-    // A block full: it ends before the byte a pending lazy match starts at.
-    if (symCount >= BLOCK_SYMS) emitBlock(st, pendingLen != 0 ? pos - 1 : pos);
+  const wmask = ((<u32>1) << load<u32>(st + ST_WBITS)) - 1;
+  const shift = 32 - load<u32>(st + ST_HASH_BITS);
+  const chain = <u32>load<u16>(CHAIN + (level << 1));
+  const good = <u32>load<u16>(GOOD + (level << 1));
+  const nice = <u32>load<u16>(NICE + (level << 1));
+  const lazy = <u32>load<u16>(LAZY + (level << 1));
+  let p = pos;
+  while (p < limit) {
+    const covered = pending ? p - 1 : p;
+    if (covered - blockStart >= BLOCK_SPAN) endBlock(covered);
     let len: u32 = 0;
     let dist: u32 = 0;
-    const avail = end - pos;
-    if (avail >= MIN_MATCH) {
-      const h = hashAt(win + pos, hbits);
-      let cand = load<u32>(head + ((<usize>h) << 2));
-      store<u32>(head + ((<usize>h) << 2), pos);
-      store<u32>(prev + ((<usize>(pos & wmask)) << 2), cand);
-      let minPos = pos > maxDist ? pos - maxDist : 0;
-      if (minPos < limit) minPos = limit;
-      if (minPos < base) minPos = base;
-      const max = avail < MAX_MATCH ? avail : MAX_MATCH;
-      let chain = chainMax;
-      while (cand >= minPos && cand < pos && chain-- > 0) {
-        // Cheap reject: the byte that would make it longer must match.
-        if (load<u8>(win + cand + len) == load<u8>(win + pos + len)) {
-          const n = matchLength(win + cand, win + pos, max);
-          if (n > len) {
-            len = n;
-            dist = pos - cand;
-            if (n >= nice) break;
-          }
-        }
-        const next = load<u32>(prev + ((<usize>(cand & wmask)) << 2));
-        if (next >= cand) break;
-        cand = next;
+    if (avail - p >= MIN_MATCH) {
+      const cand = insert(p, head, prev, wmask, shift);
+      if (lazy == 0 || pendingLen < lazy) {
+        const best = max(pending ? pendingLen : 0, MIN_MATCH - 1);
+        const m = longest(p, cand, prev, wmask, pendingLen >= good ? chain >> 2 : chain, nice, best);
+        len = m & 0xffff;
+        dist = m >> 16;
       }
-      if (len < MIN_MATCH) len = 0;
     }
-    if (pendingLen != 0) {
-      // Lazy: the match one byte later is longer, so the earlier byte goes as a literal.
-      if (len > pendingLen) {
-        literal(load<u8>(win + pos - 1));
-        pendingLen = len;
-        pendingDist = dist;
-        pos++;
-        continue;
-      }
-      emitMatch(pendingLen, pendingDist);
-      // The match started at pos - 1; insert the positions it covers after pos.
-      const matchEnd = pos - 1 + pendingLen;
-      insertRange(win, pos + 1, matchEnd < end - 2 ? matchEnd : end - 2, hbits, wmask, head, prev);
-      pos = matchEnd;
+    if (lazy == 0) {
+      if (len >= MIN_MATCH) {
+        tallyMatch(len, dist);
+        // Short matches are indexed inside, long ones skipped (as zlib's fast levels do).
+        const end = p + len;
+        if (len <= nice)
+          for (let q = p + 1; q < end && avail - q >= MIN_MATCH; q++) insert(q, head, prev, wmask, shift);
+        p = end;
+      } else tallyLiteral(load<u8>(buf + p++));
+      continue;
+    }
+    if (pending && pendingLen >= MIN_MATCH && len <= pendingLen) {
+      // The match at p - 1 wins: code it and index the positions it covers.
+      tallyMatch(pendingLen, pendingDist);
+      const end = p - 1 + pendingLen;
+      for (let q = p + 1; q < end && avail - q >= MIN_MATCH; q++) insert(q, head, prev, wmask, shift);
+      p = end;
+      pending = false;
       pendingLen = 0;
       continue;
     }
-    if (len == 0) {
-      literal(load<u8>(win + pos));
-      pos++;
-      continue;
-    }
-    if (lazy && len < nice && pos + 1 < stop) {
-      pendingLen = len;
-      pendingDist = dist;
-      pos++;
-      continue;
-    }
-    emitMatch(len, dist);
-    if (len <= insertMax) {
-      const matchEnd = pos + len;
-      insertRange(win, pos + 1, matchEnd < end - 2 ? matchEnd : end - 2, hbits, wmask, head, prev);
-    }
-    pos += len;
+    if (pending) tallyLiteral(load<u8>(buf + p - 1));
+    pending = true;
+    pendingLen = len;
+    pendingDist = dist;
+    p++;
   }
-  if (pendingLen != 0) {
-    emitMatch(pendingLen, pendingDist);
-    const matchEnd = pos - 1 + pendingLen;
-    insertRange(win, pos, matchEnd < end - 2 ? matchEnd : end - 2, hbits, wmask, head, prev);
-    pos = matchEnd;
-  }
-  store<u32>(st + S_POS, pos);
+  pos = p;
 }
 
-function insertRange(win: usize, from: u32, to: u32, hbits: u32, wmask: u32, head: usize, prev: usize): void {
-  for (let p = from; p < to; p++) {
-    const h = hashAt(win + p, hbits);
-    store<u32>(prev + ((<usize>(p & wmask)) << 2), load<u32>(head + ((<usize>h) << 2)));
-    store<u32>(head + ((<usize>h) << 2), p);
-  }
+// Allocates a state for windowBits (call deflateInit before use).
+export function deflateAlloc(windowBits: u32): usize {
+  return heap.alloc(deflateStateSize(windowBits));
 }
 
-function literal(b: u32): void {
-  store<u32>(syms + symCount * 4, b);
-  symCount++;
-  const f = litFreq + b * 4;
-  store<u32>(f, load<u32>(f) + 1);
-}
-
-function emitMatch(len: u32, dist: u32): void {
-  store<u32>(syms + symCount * 4, 0x80000000 | ((len - MIN_MATCH) << 16) | (dist - 1));
-  symCount++;
-  const lf = litFreq + (257 + <u32>load<u8>(lengthCode + len - MIN_MATCH)) * 4;
-  store<u32>(lf, load<u32>(lf) + 1);
-  const df = distFreq + distCode(dist - 1) * 4;
-  store<u32>(df, load<u32>(df) + 1);
-}
-
-// ---- Blocks ----
-
-function startBlock(at: u32): void {
-  symCount = 0;
-  blockStart = at;
-  memory.fill(litFreq, 0, 288 * 4);
-  memory.fill(distFreq, 0, 32 * 4);
-}
-
-// Bits the block's symbols take with the given code lengths, extra bits included.
-function dataBits(lLens: usize, dLens: usize): u64 {
-  let bits: u64 = 0;
-  for (let i: u32 = 0; i < 286; i++) {
-    const f = <u64>load<u32>(litFreq + i * 4);
-    if (f == 0) continue;
-    bits += f * (<u64>load<u8>(lLens + i) + (i > 256 ? <u64>load<u8>(LEN_EXTRA + i - 257) : 0));
-  }
-  for (let i: u32 = 0; i < 30; i++) {
-    const f = <u64>load<u32>(distFreq + i * 4);
-    if (f != 0) bits += f * (<u64>load<u8>(dLens + i) + <u64>load<u8>(DIST_EXTRA + i));
-  }
-  return bits;
-}
-
-// 3.2.7: the code lengths, run-length coded; returns the sequence's length, counts clFreq.
-function runLengths(hlit: u32, hdist: u32): u32 {
-  memory.fill(clFreq, 0, 19 * 4);
-  const total = hlit + hdist;
-  let n: u32 = 0;
-  let i: u32 = 0;
-  while (i < total) {
-    const len = i < hlit ? load<u8>(litLens + i) : load<u8>(distLens + i - hlit);
-    let run: u32 = 1;
-    while (
-      i + run < total &&
-      (i + run < hlit ? load<u8>(litLens + i + run) : load<u8>(distLens + i + run - hlit)) == len
-    )
-      run++;
-    i += run;
-    if (len == 0) {
-      while (run >= 11) {
-        const r = run < 138 ? run : 138;
-        n = clPush(n, 18, r - 11);
-        run -= r;
-      }
-      if (run >= 3) {
-        n = clPush(n, 17, run - 3);
-        run = 0;
-      }
-    } else {
-      n = clPush(n, len, 0);
-      run--;
-      while (run >= 3) {
-        const r = run < 6 ? run : 6;
-        n = clPush(n, 16, r - 3);
-        run -= r;
-      }
-    }
-    while (run > 0) {
-      n = clPush(n, len, 0);
-      run--;
-    }
-  }
-  return n;
-}
-
-function clPush(n: u32, sym: u32, extra: u32): u32 {
-  store<u8>(clSeq + n * 2, <u8>sym);
-  store<u8>(clSeq + n * 2 + 1, <u8>extra);
-  const f = clFreq + sym * 4;
-  store<u32>(f, load<u32>(f) + 1);
-  return n + 1;
-}
-
-// Codes the pending symbols as one block (not final) covering [blockStart, to).
-function emitBlock(st: usize, to: u32): void {
-  const rawLen = to - blockStart;
-  if (symCount == 0 && rawLen == 0) return;
-  store<u32>(litFreq + 256 * 4, 1);
-  huffmanLengths(litFreq, 286, 15, litLens);
-  huffmanLengths(distFreq, 30, 15, distLens);
-  let hlit: u32 = 286;
-  while (hlit > 257 && load<u8>(litLens + hlit - 1) == 0) hlit--;
-  let hdist: u32 = 30;
-  while (hdist > 1 && load<u8>(distLens + hdist - 1) == 0) hdist--;
-  const seq = runLengths(hlit, hdist);
-  huffmanLengths(clFreq, 19, 7, clLens);
-  let hclen: u32 = 19;
-  while (hclen > 4 && load<u8>(clLens + load<u8>(CLEN_ORDER + hclen - 1)) == 0) hclen--;
-  let headerBits: u64 = 14 + 3 * <u64>hclen;
-  for (let i: u32 = 0; i < 19; i++) {
-    const f = <u64>load<u32>(clFreq + i * 4);
-    headerBits += f * (<u64>load<u8>(clLens + i) + (i == 16 ? 2 : i == 17 ? 3 : i == 18 ? 7 : 0));
-  }
-  const dynamicBits = headerBits + dataBits(litLens, distLens);
-  const fixedBits = dataBits(fixedLitLens, fixedDistLens);
-  // 3.2.4: stored blocks of up to 65535 bytes, each 3 header bits, alignment and LEN/NLEN.
-  const storedBits: u64 = <u64>rawLen * 8 + <u64>((rawLen + 65534) / 65535 + (rawLen == 0 ? 1 : 0)) * 40;
-  if (storedBits <= dynamicBits && storedBits <= fixedBits) {
-    writeStored(st, rawLen);
-  } else if (fixedBits <= dynamicBits) {
-    putBits(2, 3);
-    writeSymbols(fixedLitLens, fixedLitCodes, fixedDistLens, fixedDistCodes);
-  } else {
-    putBits(4, 3);
-    putBits(hlit - 257, 5);
-    putBits(hdist - 1, 5);
-    putBits(hclen - 4, 4);
-    reversedCodes(clLens, 19, clCodes);
-    for (let i: u32 = 0; i < hclen; i++) putBits(load<u8>(clLens + load<u8>(CLEN_ORDER + i)), 3);
-    for (let i: u32 = 0; i < seq; i++) {
-      const sym = <u32>load<u8>(clSeq + i * 2);
-      putBits(load<u16>(clCodes + sym * 2), load<u8>(clLens + sym));
-      if (sym >= 16) putBits(load<u8>(clSeq + i * 2 + 1), sym == 16 ? 2 : sym == 17 ? 3 : 7);
-    }
-    reversedCodes(litLens, 286, litCodes);
-    reversedCodes(distLens, 30, distCodes);
-    writeSymbols(litLens, litCodes, distLens, distCodes);
-  }
-  startBlock(to);
-}
-
-function writeSymbols(lLens: usize, lCodes: usize, dLens: usize, dCodes: usize): void {
-  for (let i: u32 = 0; i < symCount; i++) {
-    const s = load<u32>(syms + i * 4);
-    if ((s & 0x80000000) == 0) {
-      putBits(load<u16>(lCodes + s * 2), load<u8>(lLens + s));
-      continue;
-    }
-    const lenIdx = (s >> 16) & 0xff;
-    const lc = <u32>load<u8>(lengthCode + lenIdx);
-    putBits(load<u16>(lCodes + (257 + lc) * 2), load<u8>(lLens + 257 + lc));
-    const le = <u32>load<u8>(LEN_EXTRA + lc);
-    if (le != 0) putBits(lenIdx + 3 - load<u16>(LEN_BASE + lc * 2), le);
-    const d = s & 0xffff;
-    const dc = distCode(d);
-    putBits(load<u16>(dCodes + dc * 2), load<u8>(dLens + dc));
-    const de = <u32>load<u8>(DIST_EXTRA + dc);
-    if (de != 0) putBits(d + 1 - load<u16>(DIST_BASE + dc * 2), de);
-  }
-  putBits(load<u16>(lCodes + 256 * 2), load<u8>(lLens + 256));
-}
-
-function writeStored(st: usize, rawLen: u32): void {
-  const src = winOf(st) + (blockStart - load<u32>(st + S_BASE));
-  let off: u32 = 0;
-  do {
-    const n = rawLen - off < 65535 ? rawLen - off : 65535;
-    putBits(0, 3);
-    alignToByte();
-    store<u16>(outAt, <u16>n);
-    store<u16>(outAt + 2, <u16>~n);
-    memory.copy(outAt + 4, src + off, n);
-    outAt += 4 + n;
-    off += n;
-  } while (off < rawLen);
-}
-
-// ---- The entry point ----
-
-/**
- * Compresses inLen bytes at inPtr, writing at outPtr; returns the bytes written. With flush (the
- * message's end) all is coded and ends on a sync flush whose 00 00 ff ff is left out (RFC 7692
- * 7.2.1); no block has BFINAL set. Writes at most deflateBound(inLen) bytes.
- */
-export function deflateChunk(st: usize, inPtr: usize, inLen: u32, outPtr: usize, flush: bool): u32 {
-  outAt = outPtr;
-  if (current != st) {
-    // A message starts: the scratch is this message's.
-    if (load<u32>(st + S_POS) > POS_LIMIT) deflateInit(st, load<u32>(st + S_WBITS), load<u32>(st + S_LEVEL));
-    current = st;
-    bitBuf = 0;
-    bitCount = 0;
-    startBlock(load<u32>(st + S_POS));
-  }
-  const span = windowSpan(load<u32>(st + S_WBITS));
-  const slide = load<u32>(st + S_SLIDE);
-  const win = winOf(st);
-  let copied: u32 = 0;
-  while (true) {
-    const base = load<u32>(st + S_BASE);
-    const end = load<u32>(st + S_END);
-    const room = span - (end - base);
-    if (room == 0) {
-      // The block's raw bytes must survive the slide, in case it is stored.
-      emitBlock(st, load<u32>(st + S_POS));
-      memory.copy(win, win + slide, span - slide);
-      store<u32>(st + S_BASE, base + slide);
-      continue;
-    }
-    const n = inLen - copied < room ? inLen - copied : room;
-    memory.copy(win + (end - base), inPtr + copied, n);
-    copied += n;
-    store<u32>(st + S_END, end + n);
-    const last = flush && copied == inLen;
-    const stop = last ? end + n : end + n > LOOKAHEAD ? end + n - LOOKAHEAD : 0;
-    if (stop > load<u32>(st + S_POS)) lz77(st, stop);
-    if (copied == inLen) break;
-  }
-  if (flush) {
-    emitBlock(st, load<u32>(st + S_POS));
-    // 3.2.4 sync flush: an empty stored block; its LEN and NLEN (00 00 ff ff) are not sent.
-    putBits(0, 3);
-    alignToByte();
-    current = 0;
-  } else flushBytes();
-  return <u32>(outAt - outPtr);
-}
-
-/** The most deflateChunk writes for a piece of inLen bytes, counting what earlier pieces left. */
-export function deflateBound(inLen: u32): u32 {
-  return inLen + 2 * 65536 + 64 + ((inLen + 2 * 65536) / 65535 + 3) * 5;
-}
-
-// The regions hosts compress through, made on first use: a piece in, its output out. Not the input
-// region, which holds the received chunk a handler that sends is called from.
 let inRegion: usize = 0;
 let outRegion: usize = 0;
 
+// The input region hosts fill with a piece of up to DEFLATE_IN_CAP bytes.
 export function deflateInPtr(): usize {
-  if (inRegion == 0) inRegion = heap.alloc(DEFLATE_PIECE);
+  if (inRegion == 0) inRegion = heap.alloc(DEFLATE_IN_CAP);
   return inRegion;
 }
 
+// The output region, deflateBound(DEFLATE_IN_CAP) bytes.
 export function deflateOutPtr(): usize {
-  if (outRegion == 0) outRegion = heap.alloc(deflateBound(DEFLATE_PIECE));
+  if (outRegion == 0) outRegion = heap.alloc(deflateBound(DEFLATE_IN_CAP));
   return outRegion;
-}
-
-/** A state for hosts and tests (the host keeps them in pools). */
-export function deflateAlloc(wbits: u32, level: u32): usize {
-  const st = heap.alloc(deflateStateSize(wbits));
-  deflateInit(st, wbits, level);
-  return st;
 }

@@ -49,10 +49,10 @@ export {
   deflateAlloc,
   deflateBound,
   deflateChunk,
-  deflateForget,
   deflateInit,
   deflateInPtr,
   deflateOutPtr,
+  deflateStateSize,
 } from "./deflate";
 export {
   inflateAlloc,

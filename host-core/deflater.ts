@@ -2,7 +2,7 @@
 // one compressor per instance, window size and level serves every connection (calls are
 // synchronous), so idle connections hold no compression state, and a message sent to several
 // connections in one turn is compressed once. With context takeover a connection has its own.
-import { DEFLATE_PIECE } from "./abi.ts";
+import { DEFLATE_IN_CAP } from "./abi.ts";
 import type { Core } from "./core.ts";
 
 /** Free per-connection states, by core and by window bits and level. */
@@ -20,6 +20,8 @@ export class Deflater {
   private constructor(
     private readonly core: Core,
     private readonly state: number,
+    private readonly windowBits: number,
+    private readonly level: number,
     private readonly key: number,
     /** Keeps its window across messages (context takeover). */
     readonly keepsContext: boolean,
@@ -32,7 +34,7 @@ export class Deflater {
     const key = windowBits * 16 + level;
     let d = byKey.get(key);
     if (!d) {
-      d = new Deflater(core, core.exports.deflateAlloc(windowBits, level) >>> 0, key, false);
+      d = new Deflater(core, core.exports.deflateAlloc(windowBits) >>> 0, windowBits, level, key, false);
       core.refresh();
       byKey.set(key, d);
     }
@@ -46,10 +48,11 @@ export class Deflater {
     const key = windowBits * 16 + level;
     let st = pool.get(key)?.pop();
     if (st === undefined) {
-      st = core.exports.deflateAlloc(windowBits, level) >>> 0;
+      st = core.exports.deflateAlloc(windowBits) >>> 0;
       core.refresh();
-    } else core.exports.deflateInit(st, windowBits, level);
-    return new Deflater(core, st, key, true);
+    }
+    core.exports.deflateInit(st, windowBits, level);
+    return new Deflater(core, st, windowBits, level, key, true);
   }
 
   release(): void {
@@ -68,12 +71,13 @@ export class Deflater {
     const inPtr = e.deflateInPtr() >>> 0;
     const outPtr = e.deflateOutPtr() >>> 0;
     core.refresh();
-    if (!this.keepsContext) e.deflateForget(this.state);
+    // 7.1.1: without context takeover every message starts with an empty window.
+    if (!this.keepsContext) e.deflateInit(this.state, this.windowBits, this.level);
     const parts: Uint8Array[] = [];
     let total = 0;
     let off = 0;
     do {
-      const piece = payload.subarray(off, off + DEFLATE_PIECE);
+      const piece = payload.subarray(off, off + DEFLATE_IN_CAP);
       core.u8.set(piece, inPtr);
       off += piece.length;
       const n = e.deflateChunk(this.state, inPtr, piece.length, outPtr, off === payload.length ? 1 : 0);

@@ -39,14 +39,15 @@ export interface CoreExports {
   inflateOutLen(st: number): number;
   inflateAtBoundary(st: number): number;
   /** RFC 1951 DEFLATE (assembly/deflate.ts). */
-  deflateAlloc(windowBits: number, level: number): number;
+  /** A state; deflateInit() it before use. */
+  deflateAlloc(windowBits: number): number;
+  deflateStateSize(windowBits: number): number;
+  /** A fresh stream (empty window): per message without context takeover. */
   deflateInit(st: number, windowBits: number, level: number): void;
-  /** The next message may not refer to earlier ones. */
-  deflateForget(st: number): void;
   /** Bytes written at outPtr; with flush, the message ends on a sync flush without its 00 00 ff ff. */
   deflateChunk(st: number, inPtr: number, inLen: number, outPtr: number, flush: number): number;
   deflateBound(inLen: number): number;
-  /** Regions of DEFLATE_PIECE bytes in and deflateBound(DEFLATE_PIECE) out, made on first use. */
+  /** Regions of DEFLATE_IN_CAP bytes in and deflateBound(DEFLATE_IN_CAP) out, made on first use. */
   deflateInPtr(): number;
   deflateOutPtr(): number;
   utf8Valid(ptr: number, len: number): number;
