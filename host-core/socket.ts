@@ -12,7 +12,7 @@ import type { Route } from "./router.ts";
 import type { Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
 import { CLOSED, OPEN, type ReadyState, readyStateOf, type WebSocketState } from "./state.ts";
-import { Throttle } from "./throttle.ts";
+import { split, Throttle } from "./throttle.ts";
 import type { Transport } from "./transport.ts";
 import type { UpgradeInfo, UpgradeResult } from "./upgrade.ts";
 
@@ -303,8 +303,6 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
   private readonly handler: WebSocketHandler<T>;
   // `throttle`: the buckets, and reading or writing held until they refill.
   private readonly limit: Throttle | undefined;
-  private inHeld = false;
-  private outHeld = false;
 
   constructor(
     private readonly ctx: SocketContext<T>,
@@ -351,7 +349,7 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
   }
 
   get bufferedAmount(): number {
-    return this.session.pendingBytes + this.transport.bufferedAmount;
+    return this.session.pendingBytes + this.transport.bufferedAmount + (this.limit?.outboundBytes ?? 0);
   }
 
   send(data: Payload, binary?: boolean): boolean {
@@ -389,7 +387,7 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
 
   resume(): void {
     this.userPaused = false;
-    if (!this.throttled && !this.inHeld) this.transport.resume();
+    if (!this.throttled && !this.limit?.inbound) this.transport.resume();
   }
 
   cork<R>(fn: () => R): R {
@@ -460,12 +458,28 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
   receive(chunk: Uint8Array): void {
     this.active = true;
     this.ctx.touch(this.ws);
-    // Over the inbound budget: this chunk is handled, the next waits for the bucket to refill.
-    if (this.limit?.in && !this.limit.in.take(chunk.length) && !this.inHeld) {
-      this.inHeld = true;
-      this.transport.pause();
-      this.ctx.deadlines.set(this.limit, this.limit.in.wait);
+    if (this.limit?.in) this.metered(chunk);
+    else this.decode(chunk);
+  }
+
+  /** `throttle.in`: what the bucket allows is decoded now; the rest waits, and reading stops. */
+  private metered(chunk: Uint8Array): void {
+    const limit = this.limit!;
+    if (limit.inbound) {
+      limit.inbound = concat(limit.inbound, chunk);
+      return;
     }
+    const n = Math.min(chunk.length, limit.in!.available());
+    if (n < chunk.length) {
+      limit.inbound = chunk.slice(n);
+      this.transport.pause();
+      this.ctx.deadlines.set(limit, limit.in!.wait);
+    }
+    limit.in!.take(n);
+    if (n > 0) this.decode(n === chunk.length ? chunk : chunk.subarray(0, n));
+  }
+
+  private decode(chunk: Uint8Array): void {
     this.batching = true;
     try {
       this.session.receive(chunk, this.events);
@@ -535,19 +549,17 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
   private refilled(): void {
     const limit = this.limit!;
     if (this.readyState === CLOSED) return;
-    if (this.inHeld && limit.in!.ready()) {
-      this.inHeld = false;
-      if (!this.userPaused && !this.throttled) this.transport.resume();
+    const waiting = limit.inbound;
+    if (waiting) {
+      const n = Math.min(waiting.length, limit.in!.available());
+      limit.inbound = n < waiting.length ? waiting.subarray(n) : undefined;
+      limit.in!.take(n);
+      if (n > 0) this.decode(waiting.subarray(0, n));
+      if (!limit.inbound && !this.userPaused && !this.throttled) this.transport.resume();
     }
-    if (this.outHeld && limit.out!.ready()) {
-      this.outHeld = false;
-      this.flush();
-    }
-    if (this.inHeld || this.outHeld)
-      this.ctx.deadlines.set(
-        limit,
-        Math.max(this.inHeld ? limit.in!.wait : 0, this.outHeld ? limit.out!.wait : 0),
-      );
+    if (limit.outboundBytes > 0) this.flush();
+    if (limit.inbound) this.ctx.deadlines.set(limit, limit.in!.wait);
+    else if (limit.outboundBytes > 0) this.ctx.deadlines.set(limit, limit.out!.wait);
   }
 
   // An open that throws fails only its own connection: 1011 (7.4.1), and the error is reported.
@@ -589,21 +601,20 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
    * not one small chunk (and its bookkeeping) per frame. `force` writes anyway (before end()).
    */
   private flush(force = false): void {
-    if (this.readyState === CLOSED || this.session.pendingBytes === 0) return;
-    if ((this.backedUp || this.outHeld) && !force) {
+    const limit = this.limit;
+    if (this.readyState === CLOSED || (this.session.pendingBytes === 0 && !limit?.outboundBytes)) return;
+    if (this.backedUp && !force) {
       this.throttle();
       return;
     }
-    const out = this.limit?.out;
-    if (out && !force && !out.ready()) {
-      this.outHeld = true;
-      this.ctx.deadlines.set(this.limit!, out.wait);
+    let chunks = this.session.pendingBytes > 0 ? this.session.takeOutput() : [];
+    if (limit?.out) chunks = this.metering(limit, chunks, force);
+    if (chunks.length === 0) {
       this.throttle();
       return;
     }
-    if (out) out.take(this.session.pendingBytes);
     try {
-      this.backedUp = !this.transport.write(this.session.takeOutput());
+      this.backedUp = !this.transport.write(chunks);
     } catch {
       // A transport that throws is broken; this may run in a microtask, where a throw is nobody's.
       this.transport.destroy();
@@ -612,6 +623,19 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
     // send() said false before this write; if the transport took everything at once, no drain
     // event of its own will come.
     this.wrote();
+  }
+
+  /** `throttle.out`: output waits behind what already waits; what the bucket allows goes now. */
+  private metering(limit: Throttle, chunks: Uint8Array[], force: boolean): Uint8Array[] {
+    const all = limit.outboundBytes > 0 ? [...limit.outbound, ...chunks] : chunks;
+    const total = limit.outboundBytes + chunks.reduce((n, c) => n + c.length, 0);
+    const n = force ? total : Math.min(total, limit.out!.available());
+    limit.out!.take(n);
+    const [now, later] = n === total ? [all, []] : split(all, n);
+    limit.outbound = later;
+    limit.outboundBytes = total - n;
+    if (limit.outboundBytes > 0) this.ctx.deadlines.set(limit, limit.out!.wait);
+    return now;
   }
 
   /**
@@ -624,7 +648,7 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
     if (over === this.throttled || this.readyState === CLOSED) return;
     this.throttled = over;
     if (over) this.transport.pause();
-    else if (!this.userPaused && !this.inHeld) this.transport.resume();
+    else if (!this.userPaused && !this.limit?.inbound) this.transport.resume();
   }
 
   private shutdown(): void {
@@ -699,4 +723,11 @@ class SessionEvents<T> implements SessionHandler {
     this.driver.onError(err);
     this.h.error?.(this.ws, err);
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

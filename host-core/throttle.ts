@@ -18,6 +18,12 @@ export class Bucket {
     return this.tokens > 0;
   }
 
+  /** Whole bytes that may go now. */
+  available(): number {
+    this.refill();
+    return Math.max(0, Math.floor(this.tokens));
+  }
+
   /** True once there is budget again. */
   ready(): boolean {
     this.refill();
@@ -40,6 +46,11 @@ export class Bucket {
 export class Throttle implements Expiring {
   readonly in: Bucket | undefined;
   readonly out: Bucket | undefined;
+  /** Received bytes past the budget, waiting (a copy: adapters may reuse their buffers). */
+  inbound: Uint8Array | undefined;
+  /** Output past the budget, in order; counted in bufferedAmount. */
+  outbound: Uint8Array[] = [];
+  outboundBytes = 0;
 
   constructor(
     inRate: number,
@@ -49,4 +60,21 @@ export class Throttle implements Expiring {
     this.in = inRate > 0 ? new Bucket(inRate) : undefined;
     this.out = outRate > 0 ? new Bucket(outRate) : undefined;
   }
+}
+
+/** The first n bytes of chunks, and the rest, splitting one chunk if need be (views, no copies). */
+export function split(chunks: Uint8Array[], n: number): [Uint8Array[], Uint8Array[]] {
+  const now: Uint8Array[] = [];
+  let i = 0;
+  for (; i < chunks.length && n > 0; i++) {
+    const c = chunks[i];
+    if (c.length <= n) {
+      now.push(c);
+      n -= c.length;
+      continue;
+    }
+    now.push(c.subarray(0, n));
+    return [now, [c.subarray(n), ...chunks.slice(i + 1)]];
+  }
+  return [now, chunks.slice(i)];
 }

@@ -8,9 +8,9 @@ import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { parseUpgrade } from "../host-core/handshake.ts";
 import {
   type ServeOptions as CoreServeOptions,
+  WebSocketServer as CoreServer,
   type HandlerOptions,
   serverInternals,
-  WebSocketServer,
 } from "../host-core/server.ts";
 import type { ServerWebSocket } from "../host-core/socket.ts";
 import { wire } from "./connection.ts";
@@ -22,7 +22,11 @@ export interface ServeOptions<T> extends Omit<CoreServeOptions<T>, "tls"> {
   tls?: TlsOptions;
 }
 
-export class Server<T = unknown> extends WebSocketServer<T> {
+/**
+ * A WebSocket server: listening of its own with serve(), on an http server with attach(), or
+ * driven by a framework with handleUpgrade(). Our engine runs in every case.
+ */
+export class WebSocketServer<T = unknown> extends CoreServer<T> {
   /**
    * For frameworks: a request node's HTTP server already parsed. Its head is rebuilt and checked
    * by the same rules as serve()'s; cb gets the socket after the handler's open.
@@ -44,9 +48,11 @@ export class Server<T = unknown> extends WebSocketServer<T> {
   }
 }
 
+export { WebSocketServer as Server };
+
 /** A standalone WebSocket server on node:net (node:tls with `tls`). */
-export function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>> {
-  const server = new Server<T>(options);
+export function serve<T = unknown>(options: ServeOptions<T>): Promise<WebSocketServer<T>> {
+  const server = new WebSocketServer<T>(options);
   const core = serverInternals(server);
   const secure = options.tls !== undefined;
   const onConnection = (socket: Socket) => wire(socket, (c) => core.accept(c, { secure }));
@@ -78,8 +84,8 @@ function nodeHasReusePort(): boolean {
 }
 
 /** Serves WebSocket upgrades of an existing http or https server (https gives wss://). */
-export function attach<T = unknown>(httpServer: HttpServer, options: HandlerOptions<T>): Server<T> {
-  const server = new Server<T>(options);
+export function attach<T = unknown>(httpServer: HttpServer, options: HandlerOptions<T>): WebSocketServer<T> {
+  const server = new WebSocketServer<T>(options);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     server.handleUpgrade(req, socket, head);
   httpServer.on("upgrade", onUpgrade);
@@ -90,6 +96,6 @@ export function attach<T = unknown>(httpServer: HttpServer, options: HandlerOpti
 }
 
 /** A server with no listener of its own, for handleUpgrade() from a framework. */
-export function createUpgradeHandler<T = unknown>(options: HandlerOptions<T>): Server<T> {
-  return new Server<T>(options);
+export function createUpgradeHandler<T = unknown>(options: HandlerOptions<T>): WebSocketServer<T> {
+  return new WebSocketServer<T>(options);
 }
