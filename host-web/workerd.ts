@@ -29,6 +29,10 @@ export class WebSocketServer<T = unknown> extends CoreServer<T> {
     server.addEventListener("message", (e) => driver.received((e as MessageEvent).data));
     server.addEventListener("close", (e) => {
       const { code, reason } = e as CloseEvent;
+      // 5.5.1: the peer's close is answered (a no-op where workerd already did).
+      try {
+        server.close(code === 1005 ? undefined : code, reason);
+      } catch {}
       driver.closed(code, reason);
     });
     server.addEventListener("error", () => driver.closed(1006, ""));

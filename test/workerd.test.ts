@@ -4,7 +4,7 @@
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocketServer } from "ws";
+import WsClient, { WebSocketServer } from "ws";
 import { startWorkerd, type Workerd } from "./workerd/harness.ts";
 
 /** The same summary the worker computes: length and a rolling hash. */
@@ -178,6 +178,61 @@ describe("workerd", () => {
     } finally {
       await server.close();
     }
+  });
+
+  describe("inbound: WebSocketServer over WebSocketPair (export default { fetch: (req) => wss.upgrade(req) })", () => {
+    const wsUrl = (path: string) => worker.url.replace("http", "ws") + path;
+    function open(path: string, protocols?: string[], headers?: Record<string, string>) {
+      const ws = new WsClient(wsUrl(path), protocols, { headers });
+      ws.on("error", () => {});
+      return new Promise<{ ws: WsClient; headers: Record<string, unknown> }>((resolve, reject) => {
+        let h: Record<string, unknown> = {};
+        ws.once("upgrade", (res) => (h = res.headers));
+        ws.once("open", () => resolve({ ws, headers: h }));
+        ws.once("unexpected-response", (_, res) => reject(new Error(`status ${res.statusCode}`)));
+        ws.once("error", reject);
+      });
+    }
+    const next = (ws: WsClient): Promise<string> =>
+      new Promise((resolve) => ws.once("message", (d) => resolve(`${d}`)));
+
+    it("routes by path and answers 404 elsewhere; ws.path keeps the query", async () => {
+      const { ws } = await open("/chat?from=ws");
+      ws.send("hi");
+      expect(await next(ws)).toBe("chat /chat?from=ws - hi");
+      ws.close();
+      await expect(open("/nowhere")).rejects.toThrow("status 404");
+    });
+
+    it("serves by the first offered subprotocol that has a handler, with its codec", async () => {
+      const { ws } = await open("/chat", ["x", "jsonrpc", "chat.v2"]);
+      expect(ws.protocol).toBe("jsonrpc");
+      ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, params: { a: 1 } }));
+      expect(JSON.parse(await next(ws))).toEqual({ jsonrpc: "2.0", id: 1, result: { a: 1 } });
+      ws.close();
+    });
+
+    it('codec "json" closes with 1007 on invalid JSON and tells error', async () => {
+      const { ws } = await open("/json/w1");
+      ws.send("[1,2]");
+      expect(JSON.parse(await next(ws))).toEqual({ got: [1, 2], path: "/json/w1" });
+      const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+      ws.send("{oops");
+      expect(await closed).toBe(1007);
+      const logged = (await (await fetch(`${worker.url}/events`)).json()) as Record<string, unknown>[];
+      expect(logged).toContainEqual(
+        expect.objectContaining({ server: "workerd-routes", event: "error", code: "WS_ERR_INVALID_MESSAGE" }),
+      );
+    });
+
+    it("runs the upgrade hook (data, 101 fields, a refusing Response) and checks origins", async () => {
+      const { ws, headers } = await open("/hook/in?user=bo");
+      expect(headers["x-hook"]).toBe("accepted");
+      expect(await next(ws)).toBe("hello bo");
+      ws.close();
+      await expect(open("/hook/refuse")).rejects.toThrow("status 401");
+      await expect(open("/chat", [], { Origin: "https://evil.example" })).rejects.toThrow("status 403");
+    });
   });
 
   it("reports a refused connection as error, then close 1006", async () => {
