@@ -70,9 +70,13 @@ export class Router<T> {
     return this.byPath.find(([re]) => re.test(bare))?.[1];
   }
 
-  /** The handler that hears of refusals before a route is known. */
+  /**
+   * The handler that hears of refusals before a route is known: `handler`, else the first route's,
+   * else the first protocol handler's.
+   */
   get refusals(): WebSocketHandler<T> | undefined {
-    return this.fallback?.handler ?? this.byPath?.[0]?.[1].handler;
+    const first = this.byProtocol?.values().next().value;
+    return (this.fallback ?? this.byPath?.[0]?.[1] ?? first)?.handler;
   }
 
   private route(handler: WebSocketHandler<T>): Route<T> {

@@ -46,6 +46,27 @@ export class WebSocketServer<T = unknown> extends CoreServer<T> {
     const secure = (socket as { encrypted?: boolean }).encrypted === true;
     wire(socket, (c) => core.acceptParsed(c, request, head, cb, { secure }));
   }
+
+  /**
+   * The fetch-style shape, for frameworks that hand over a WHATWG Request together with the raw
+   * connection of an http server's `upgrade` event: our engine answers on that socket, so there is
+   * no Response to return (undefined), as with Bun.
+   */
+  upgrade(request: Request, raw: { socket: Duplex; head?: Uint8Array }): undefined {
+    const url = new URL(request.url);
+    let text = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+    if (!request.headers.has("host")) text += `Host: ${url.host}\r\n`;
+    request.headers.forEach((value, name) => {
+      text += `${name}: ${value}\r\n`;
+    });
+    const core = serverInternals(this);
+    const parsed = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), core.policy);
+    const head = raw.head ?? new Uint8Array(0);
+    const secure = (raw.socket as { encrypted?: boolean }).encrypted === true;
+    const req = parsed.status === 0 ? { ...parsed, status: 400 } : parsed;
+    wire(raw.socket, (c) => core.acceptParsed(c, req, head, undefined, { secure }));
+    return undefined;
+  }
 }
 
 export { WebSocketServer as Server };

@@ -1,8 +1,9 @@
 // The server side of test/runtime/mount-suite.ts, run unchanged by node, deno and bun. The servers
-// of fixture-routes.ts, each three ways: `engine-*` with serve() (our engine), `native-*` mounted in
-// the runtime's own server (Deno.serve / Bun.serve, where the runtime's WebSocket runs; node:http
-// with attach() on Node, where ours runs), `hono-*` in a Hono app on that server (Deno and Bun; Hono
-// from $HONO_DIR, default /tmp/hono). Prints one JSON line with the ports, then one per event.
+// of fixture-routes.ts, each three ways: `engine-*` with serve() (our engine); `native-*` mounted in
+// the runtime's own server (Deno.serve / Bun.serve, where the runtime's WebSocket runs; on Node,
+// upgrade(request, { socket, head }) from node:http's upgrade event, where ours runs); `hono-*` in
+// a Hono app on that server (Deno and Bun; Hono from $HONO_DIR, default /tmp/hono). Prints one
+// JSON line with the ports, then one per event.
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -51,8 +52,14 @@ async function nativeServer(wss: Any, fetch?: (req: Request, env: Any) => Any): 
     });
     return s.port;
   }
+  // Node: the fetch shape over an http server's upgrade event (our engine on the raw socket).
   const http = createServer((_, res) => res.writeHead(200).end("plain http"));
-  host.attach(http, wss.options);
+  http.on("upgrade", (req, socket, head) => {
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    wss.upgrade(new Request(`http://${req.headers.host}${req.url}`, { headers }), { socket, head });
+  });
   await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
   return (http.address() as Any).port;
 }
@@ -61,11 +68,6 @@ const ports: Record<string, number> = {};
 const hono = runtime === "node" ? undefined : await loadHono();
 for (const [name, make] of Object.entries(servers)) {
   ports[`engine-${name}`] = (await host.serve({ host: "127.0.0.1", port: 0, ...make(as("engine")) })).port;
-  if (runtime === "node") {
-    // attach() makes its own server from the options.
-    ports[`native-${name}`] = await nativeServer({ options: make(as("native")) });
-    continue;
-  }
   ports[`native-${name}`] = await nativeServer(new host.WebSocketServer(make(as("native"))));
   if (hono) {
     const wss = new host.WebSocketServer(make(as("hono")));

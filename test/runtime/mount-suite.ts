@@ -72,9 +72,12 @@ export function mountSuite(runtime: string, command: string[]): void {
   }
 
   const next = (ws: WsClient): Promise<string> =>
-    new Promise((resolve) => ws.once("message", (d) => resolve(`${d}`)));
+    within(new Promise((resolve) => ws.once("message", (d) => resolve(`${d}`))), "a message");
   const closeOf = (ws: WsClient): Promise<{ code: number; reason: string }> =>
-    new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: `${reason}` })));
+    within(
+      new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: `${reason}` }))),
+      "a close",
+    );
 
   describe(`mounting on ${runtime}`, () => {
     for (const target of ["engine", "native", "hono"]) {
@@ -193,7 +196,11 @@ export function mountSuite(runtime: string, command: string[]): void {
       const { ws, messages } = await open(ports["engine-throttle-out"], "/");
       const start = Date.now();
       ws.send("!flood 3 30000");
-      while (messages.length < 3) await new Promise((r) => setTimeout(r, 20));
+      await within(
+        until(() => messages.length >= 3),
+        "3 messages",
+        8000,
+      );
       expect(Date.now() - start).toBeGreaterThan(1000);
       expect(messages.map((m) => (m as Buffer)[0])).toEqual([0, 1, 2]);
     });
@@ -202,7 +209,11 @@ export function mountSuite(runtime: string, command: string[]): void {
       const { ws, messages } = await open(ports["engine-throttle-in"], "/");
       const start = Date.now();
       for (let i = 0; i < 3; i++) ws.send(new Uint8Array(30000).fill(i));
-      while (messages.length < 3) await new Promise((r) => setTimeout(r, 20));
+      await within(
+        until(() => messages.length >= 3),
+        "3 messages",
+        8000,
+      );
       expect(Date.now() - start).toBeGreaterThan(1000);
       expect(messages.map((m) => [(m as Buffer).length, (m as Buffer)[29999]])).toEqual([
         [30000, 0],
@@ -211,4 +222,17 @@ export function mountSuite(runtime: string, command: string[]): void {
       ]);
     });
   });
+}
+
+/** p, or a rejection after ms: a test that waits for what never comes fails fast. */
+function within<T>(p: Promise<T>, what: string, ms = 3000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 20));
 }

@@ -13,7 +13,9 @@ import { type CloseEvent, connect, type ErrorEvent, WebSocket, WebSocketServer }
 import { routesOptions } from "../runtime/fixture-routes.ts";
 
 const events: Record<string, unknown>[] = [];
-const wss = new WebSocketServer(routesOptions((line) => events.push({ ...line, server: `workerd-${line.server}` })));
+const wss = new WebSocketServer(
+  routesOptions((line) => events.push({ ...line, server: `workerd-${line.server}` })),
+);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
