@@ -1,8 +1,11 @@
 // Our client inside workerd: the worker (test/workerd/worker.ts) imports the workerd entry, opens
 // ws:// and wss:// connections over cloudflare:sockets' connect() to ws servers in this process,
 // and answers with what it observed. Needs `npm run build` (dist/ and build/*.wasm).
+import { existsSync } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { type AddressInfo, createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WsClient, { WebSocketServer } from "ws";
 import { startWorkerd, type Workerd } from "./workerd/harness.ts";
@@ -244,5 +247,28 @@ describe("workerd", () => {
     expect(seen).toMatchObject({ code: 1006, wasClean: false });
     expect(seen.error).toMatch(/connect/);
     expect(seen.rejection).toBe(seen.error);
+  });
+});
+
+// examples/hono/workerd.ts as wrangler would bundle it, with Hono from $HONO_DIR (default /tmp/hono;
+// `npm install --prefix /tmp/hono hono`). Skipped when Hono is not there.
+const honoDir = process.env.HONO_DIR ?? "/tmp/hono";
+describe.skipIf(!existsSync(join(honoDir, "node_modules/hono")))("workerd: the Hono example", () => {
+  let worker: Workerd;
+  beforeAll(async () => {
+    const entry = fileURLToPath(new URL("../examples/hono/workerd.ts", import.meta.url));
+    worker = await startWorkerd(10_000, entry, [join(honoDir, "node_modules")]);
+  });
+  afterAll(() => worker?.stop());
+
+  it("answers plain routes and JSON-RPC over a WebSocket at /rpc", async () => {
+    expect(await (await fetch(worker.url)).text()).toBe("hello from Hono");
+    const ws = new WsClient(`${worker.url.replace("http", "ws")}/rpc`, ["jsonrpc"]);
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    expect(ws.protocol).toBe("jsonrpc");
+    const reply = new Promise<string>((resolve) => ws.once("message", (d) => resolve(`${d}`)));
+    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 9, method: "echo", params: ["x"] }));
+    expect(JSON.parse(await reply)).toEqual({ jsonrpc: "2.0", id: 9, result: ["x"] });
+    ws.close();
   });
 });
