@@ -61,7 +61,6 @@ const hostErrors = {
   WS_ERR_HANDSHAKE_NO_HANDLER: "no handler for the offered subprotocols",
   WS_ERR_HANDLER: "a handler threw",
   WS_ERR_INVALID_MESSAGE: "message the codec cannot decode",
-  WS_ERR_EVICTED: "evicted",
   WS_ERR_INVALID_PAYLOAD: "send() takes a string, an ArrayBuffer or an ArrayBufferView",
   WS_ERR_CLOSED_BEFORE_OPEN: "closed before the connection opened",
   WS_ERR_CONNECTION_LOST: "connection lost",
