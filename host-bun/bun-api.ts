@@ -90,7 +90,7 @@ export interface BunWebSocketHandler<D> {
 /** The `server` argument of Bun.serve's fetch. */
 export interface BunHttpServer {
   /** Answers the 101 itself; false when the request is not a valid upgrade. */
-  upgrade(request: Request, options?: { data?: unknown; headers?: HeadersInit }): boolean;
+  upgrade(request: Request, options?: { data?: unknown; headers?: Headers }): boolean;
   requestIP?(request: Request): { address: string } | null;
 }
 

@@ -1,10 +1,12 @@
 // Routing, subprotocol handlers, codecs, the upgrade hook, pub/sub and eviction, the same on every
 // way a server runs (test/runtime/fixture-mount.ts): `engine` (serve(), our engine), `native`
 // (Deno.serve / Bun.serve with the runtime's WebSocket underneath; node:http + attach on Node) and
-// `hono` (a Hono app on the runtime's server). Throttling is our engine's. The peer is `ws`.
+// `hono` (a Hono app on the runtime's server). Throttling is our engine's. Peers: `ws`, and undici's
+// WebSocket (the browser-style client Node ships as its global WebSocket from Node 22).
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { WebSocket as UndiciWebSocket } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WsClient from "ws";
 
@@ -157,6 +159,35 @@ export function mountSuite(runtime: string, command: string[]): void {
           const got = next(second.ws);
           first.ws.send("hello room");
           expect(await got).toBe(`${a}: hello room`);
+        });
+
+        it("speaks JSON-RPC with a browser-style client (undici) that offers two subprotocols", async (t) => {
+          if (skip()) return t.skip();
+          const ws = new UndiciWebSocket(`ws://${HOST}:${port("routes")}/chat`, ["jsonrpc", "chat.v2"]);
+          await within(
+            new Promise((resolve, reject) => {
+              ws.onopen = resolve;
+              ws.onerror = reject;
+            }),
+            "open",
+          );
+          expect(ws.protocol).toBe("jsonrpc");
+          const reply = within(
+            new Promise<string>((resolve) => {
+              ws.onmessage = (e) => resolve(String(e.data));
+            }),
+            "a reply",
+          );
+          ws.send(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "m", params: { ok: true } }));
+          expect(JSON.parse(await reply)).toEqual({ jsonrpc: "2.0", id: 3, result: { ok: true } });
+          const closed = within(
+            new Promise<number>((resolve) => {
+              ws.onclose = (e) => resolve(e.code);
+            }),
+            "the close",
+          );
+          ws.close(1000);
+          expect(await closed).toBe(1000);
         });
 
         it('evict "oldest": a third connection closes the first with 1001', async (t) => {
