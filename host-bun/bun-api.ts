@@ -60,6 +60,40 @@ export interface TlsClientOptions {
   serverName?: string;
 }
 
+/** A socket Bun.serve upgraded (Bun's own engine); per-connection state goes in `data`. */
+export interface BunServerWebSocket<D> {
+  data: D;
+  readonly remoteAddress: string;
+  /** A string as text, bytes as binary; returns -1 when backpressured, 0 when dropped. */
+  send(data: string | Uint8Array): number;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  ping(data?: Uint8Array): number;
+  getBufferedAmount(): number;
+}
+
+/** Bun.serve's `websocket` option: one handler object for every upgraded socket. */
+export interface BunWebSocketHandler<D> {
+  open(ws: BunServerWebSocket<D>): void;
+  message(ws: BunServerWebSocket<D>, message: string | Uint8Array): void;
+  close(ws: BunServerWebSocket<D>, code: number, reason: string): void;
+  drain(ws: BunServerWebSocket<D>): void;
+  /** Bytes; Bun closes with 1009 beyond it. */
+  maxPayloadLength?: number;
+  /** Seconds; 0 = off. */
+  idleTimeout?: number;
+  backpressureLimit?: number;
+  closeOnBackpressureLimit?: boolean;
+  sendPings?: boolean;
+}
+
+/** The `server` argument of Bun.serve's fetch. */
+export interface BunHttpServer {
+  /** Answers the 101 itself; false when the request is not a valid upgrade. */
+  upgrade(request: Request, options?: { data?: unknown; headers?: Headers }): boolean;
+  requestIP?(request: Request): { address: string } | null;
+}
+
 interface BunNamespace {
   listen<D>(options: {
     hostname: string;

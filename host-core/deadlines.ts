@@ -14,11 +14,11 @@ export class Deadlines {
 
   constructor(private readonly tick: number) {}
 
-  /** A tick of a quarter of the shortest timeout, between 10 ms and 1 s. */
+  /** A tick of a quarter of the shortest timeout, between 10 ms and 1 s; 50 ms with a throttle. */
   static forPolicy(p: Policy): Deadlines {
     const shortest = Math.min(
       ...[p.handshakeTimeout, p.idleTimeout / 2, p.closeTimeout].filter((t) => t > 0),
-      4000,
+      p.throttleIn || p.throttleOut ? 200 : 4000,
     );
     return new Deadlines(Math.max(10, Math.min(1000, shortest / 4)));
   }

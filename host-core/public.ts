@@ -1,6 +1,7 @@
 // The names every host exports (node, deno and bun alike). Each host's index.ts adds its own
 // serve, Server, WebSocket, connect, ClientOptions, ServeOptions and host.
 export { type BinaryType, CloseEvent, ErrorEvent } from "./client.ts";
+export type { Codec, CodecOption, OnInvalid } from "./codec.ts";
 export { WebSocketError } from "./errors.ts";
 export {
   type AcceptOptions,
@@ -18,6 +19,7 @@ export {
   type Deliver,
   MemoryBackplane,
 } from "./pubsub.ts";
+export type { RoutingOptions } from "./router.ts";
 export type { HandlerOptions } from "./server.ts";
 export type { ServerOptions } from "./server-policy.ts";
 export { type Payload, ServerWebSocket, type WebSocketHandler } from "./socket.ts";

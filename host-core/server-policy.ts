@@ -13,8 +13,20 @@ import {
 export interface ServerOptions {
   /** Largest message in bytes; beyond it the connection closes with 1009. 0 = unlimited. Default 16 MiB. */
   maxPayload?: number;
-  /** Open connections allowed; a handshake beyond it gets 503. 0 = unlimited. Default 10000. */
+  /** Open connections allowed; a handshake beyond it gets 503 (or evicts, see `evict`). 0 = unlimited. Default 10000. */
   maxConnections?: number;
+  /**
+   * At maxConnections, admit the new connection and close another with 1001 "evicted": the one
+   * open longest ("oldest") or the least recently active ("idle": nothing received for longest).
+   * Default: refuse the new one with 503.
+   */
+  evict?: "oldest" | "idle";
+  /**
+   * Bytes per second per connection, each way (token buckets with a second's burst, refilled on the
+   * server's shared timer). Inbound, reading pauses, so the peer's TCP window holds the rest;
+   * outbound, writes wait in the socket's buffer (bufferedAmount). Nothing is dropped.
+   */
+  throttle?: { in?: number; out?: number };
   /**
    * Milliseconds from accepting a connection until its handshake is answered: past it a request
    * head still incomplete is dropped (TCP destroyed), an upgrade hook still running gets 503.
@@ -37,8 +49,11 @@ export interface ServerOptions {
    * Origin is not from a browser, so it is let through: origin checks protect browsers' cookies.
    */
   origins?: string[];
-  /** Subprotocols we speak, or a chooser that returns one of the offered ones (or none). */
-  protocols?: string[] | ((offered: string[]) => string | undefined);
+  /**
+   * Subprotocols we speak, a chooser that returns one of the offered ones (or none), or a handler per
+   * subprotocol: the client's first offer that has one serves the connection.
+   */
+  protocols?: string[] | ((offered: string[]) => string | undefined) | Record<string, object>;
   /** Deliver text as a string (default) or as its validated UTF-8 bytes. */
   textAs?: "string" | "bytes";
   /** send() returns false once this many bytes are buffered. Default 1 MiB. */
@@ -63,6 +78,9 @@ export interface ServerOptions {
 export interface Policy {
   maxPayload: number;
   maxConnections: number;
+  evict: "oldest" | "idle" | undefined;
+  throttleIn: number;
+  throttleOut: number;
   handshakeTimeout: number;
   idleTimeout: number;
   closeTimeout: number;
@@ -73,14 +91,25 @@ export interface Policy {
   closeOnBackpressureLimit: boolean;
   paths: RegExp[] | null;
   origins: RegExp[] | null;
-  protocols: ServerOptions["protocols"];
+  protocols: string[] | ((offered: string[]) => string | undefined) | undefined;
   deflate: Required<PerMessageDeflateOptions> | null;
 }
 
-export function resolvePolicy(o: ServerOptions = {}): Policy {
+/** `routes` adds its patterns to the paths served; a protocol map becomes its chooser. */
+export function resolvePolicy(
+  o: ServerOptions = {},
+  routes?: RegExp[],
+  chooser?: (offered: string[]) => string | undefined,
+): Policy {
+  if (o.evict !== undefined && o.evict !== "oldest" && o.evict !== "idle")
+    throw new TypeError(`evict must be "oldest" or "idle", not ${JSON.stringify(o.evict)}`);
+  const paths = o.path === undefined ? undefined : (Array.isArray(o.path) ? o.path : [o.path]).map(pattern);
   return {
     maxPayload: o.maxPayload ?? 16 * 1024 * 1024,
     maxConnections: o.maxConnections ?? 10000,
+    evict: o.evict,
+    throttleIn: rate(o.throttle?.in),
+    throttleOut: rate(o.throttle?.out),
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     idleTimeout: o.idleTimeout ?? 120_000,
     closeTimeout: o.closeTimeout ?? 5_000,
@@ -90,9 +119,9 @@ export function resolvePolicy(o: ServerOptions = {}): Policy {
     backpressureLimit:
       o.backpressureLimit === 0 ? Number.POSITIVE_INFINITY : (o.backpressureLimit ?? 16 << 20),
     closeOnBackpressureLimit: o.closeOnBackpressureLimit ?? true,
-    paths: o.path === undefined ? null : (Array.isArray(o.path) ? o.path : [o.path]).map(pattern),
+    paths: paths || routes ? [...(paths ?? []), ...(routes ?? [])] : null,
     origins: o.origins ? o.origins.map((s) => pattern(s.toLowerCase())) : null,
-    protocols: o.protocols,
+    protocols: chooser ?? (o.protocols as Policy["protocols"]),
     deflate: resolveDeflate(o.perMessageDeflate, true),
   };
 }
@@ -112,7 +141,7 @@ export function decide(req: UpgradeRequest, policy: Policy, connections: number)
   }
   if (policy.origins && req.origin && !matches(policy.origins, req.origin.toLowerCase()))
     return refuse(403, "WS_ERR_HANDSHAKE_ORIGIN");
-  if (policy.maxConnections > 0 && connections >= policy.maxConnections)
+  if (policy.maxConnections > 0 && connections >= policy.maxConnections && !policy.evict)
     return refuse(503, "WS_ERR_HANDSHAKE_CAPACITY");
   return {
     status: 101,
@@ -124,7 +153,7 @@ export function decide(req: UpgradeRequest, policy: Policy, connections: number)
 }
 
 // 4.2.2 item 5.3: at most one of the client's offers, never another value.
-function chooseProtocol(choice: ServerOptions["protocols"], offered: string[]): string | undefined {
+function chooseProtocol(choice: Policy["protocols"], offered: string[]): string | undefined {
   if (!choice || offered.length === 0) return undefined;
   if (typeof choice === "function") {
     const chosen = choice(offered);
@@ -138,7 +167,14 @@ function refuse(status: number, code: HostErrorCode): Decision {
   return { status, error, message: error.message };
 }
 
-function pattern(glob: string): RegExp {
+/** A throttle rate in bytes per second; 0 = none. */
+function rate(n: number | undefined): number {
+  if (n === undefined || n === 0) return 0;
+  if (!(n > 0) || !Number.isFinite(n)) throw new TypeError(`throttle rates are bytes per second, not ${n}`);
+  return n;
+}
+
+export function pattern(glob: string): RegExp {
   const body = glob
     .split("*")
     .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))

@@ -2,14 +2,16 @@
 // policy and the handler's upgrade hook, and runs the WebSocket over the same connection. Adapters
 // only accept connections and move bytes: every runtime gets the same limits, statuses and shutdown.
 import * as abi from "./abi.ts";
+import { Connections } from "./connections.ts";
 import { Deadlines, type Expiring } from "./deadlines.ts";
 import { WebSocketError, wsError } from "./errors.ts";
 import { acceptResponse, parseUpgrade, rejectResponse, type UpgradeRequest } from "./handshake.ts";
 import type { Payload } from "./payload.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
 import { type Backplane, Topics } from "./pubsub.ts";
+import { type Route, Router, type RoutingOptions } from "./router.ts";
 import { decide, type Policy, resolvePolicy, type ServerOptions } from "./server-policy.ts";
-import { logError, type ServerWebSocket, SocketDriver, type WebSocketHandler } from "./socket.ts";
+import { encoded, logError, type ServerWebSocket, SocketDriver, type WebSocketHandler } from "./socket.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
 import {
   type Acceptance,
@@ -21,8 +23,12 @@ import {
   type UpgradeInfo,
 } from "./upgrade.ts";
 
-export interface HandlerOptions<T> extends ServerOptions {
-  handler: WebSocketHandler<T>;
+export interface HandlerOptions<T> extends ServerOptions, RoutingOptions<T> {
+  /**
+   * Subprotocols we speak (the client's first offer we speak is chosen), a chooser, or a handler
+   * per subprotocol: the client's first offer that has one serves the connection (else `handler`).
+   */
+  protocols?: string[] | ((offered: string[]) => string | undefined) | Record<string, WebSocketHandler<T>>;
   /** Carries publishes to other servers (MemoryBackplane, wasmsock/redis). Default: topics stay in this server. */
   backplane?: Backplane;
 }
@@ -68,9 +74,9 @@ export class WebSocketServer<T = unknown> {
     return this.#core.port;
   }
 
-  /** Open connections. */
+  /** Open connections (with `evict`, next to evict first). */
   get clients(): ReadonlySet<ServerWebSocket<T>> {
-    return this.#core.clients;
+    return this.#core.connections.all;
   }
 
   /**
@@ -78,8 +84,8 @@ export class WebSocketServer<T = unknown> {
    * subscribers it was queued for. A payload of 16 KiB or more is written by reference: do not
    * change it afterwards.
    */
-  publish(topic: string, data: Payload, options?: { binary?: boolean }): number {
-    return this.#core.topics.publish(topic, data, options?.binary);
+  publish(topic: string, data: Payload | unknown, options?: { binary?: boolean }): number {
+    return this.#core.topics.publish(topic, encoded(this.#core.router.codec, data), options?.binary);
   }
 
   /** Local sockets in topic. */
@@ -106,8 +112,8 @@ export class ServerCore<T> {
   port = 0;
   readonly policy: Policy;
   readonly deadlines: Deadlines;
-  readonly handler: WebSocketHandler<T>;
-  readonly clients = new Set<ServerWebSocket<T>>();
+  readonly router: Router<T>;
+  readonly connections: Connections<T>;
   readonly topics: Topics;
   /** Handshakes whose upgrade hook runs: they count toward maxConnections. */
   upgrading = 0;
@@ -117,13 +123,15 @@ export class ServerCore<T> {
   private closing: Promise<void> | undefined;
   /** One function for every socket, not a closure each. */
   readonly gone = (ws: ServerWebSocket<T>): void => {
-    this.clients.delete(ws);
-    if (this.clients.size === 0) this.allClosed?.();
+    this.connections.delete(ws);
+    if (this.connections.all.size === 0) this.allClosed?.();
   };
+  readonly touch = (ws: ServerWebSocket<T>): void => this.connections.touch(ws);
 
   constructor(options: HandlerOptions<T>) {
-    this.handler = options.handler;
-    this.policy = resolvePolicy(options);
+    this.router = new Router(options);
+    this.policy = resolvePolicy(options, this.router.patterns, this.router.chooser());
+    this.connections = new Connections(this.policy.evict === "idle");
     this.deadlines = Deadlines.forPolicy(this.policy);
     this.topics = new Topics(options.backplane);
   }
@@ -165,9 +173,32 @@ export class ServerCore<T> {
     this.deadlines.delete(accepted);
   }
 
-  opened(accepted: Accepted<T>, ws: ServerWebSocket<T>): void {
-    this.settled(accepted);
-    this.clients.add(ws);
+  opened(accepted: Accepted<T> | undefined, ws: ServerWebSocket<T>): void {
+    if (accepted) this.settled(accepted);
+    this.connections.add(ws);
+  }
+
+  /** Connections that count toward maxConnections: open ones and handshakes in the hook. */
+  get load(): number {
+    return this.connections.size + this.upgrading;
+  }
+
+  /**
+   * After policy admitted a request: its route, making room first with `evict`. A WebSocketError
+   * (and its status) when no handler takes its subprotocols or nothing can be evicted.
+   */
+  admit(path: string, protocol: string | undefined): Route<T> | { status: number; error: WebSocketError } {
+    const route = this.router.resolve(path, protocol);
+    if (!route) return { status: 400, error: wsError("WS_ERR_HANDSHAKE_NO_HANDLER") };
+    const { maxConnections, evict } = this.policy;
+    if (evict && maxConnections > 0 && this.load >= maxConnections && !this.connections.evict())
+      return { status: 503, error: wsError("WS_ERR_HANDSHAKE_CAPACITY") };
+    return route;
+  }
+
+  /** The reject callback for a refusal: the route's, else the server's handler's. */
+  rejectFor(route: Route<T> | undefined): WebSocketHandler<T>["reject"] {
+    return route ? route.handler.reject : this.router.refusals?.reject;
   }
 
   private async shutdown(): Promise<void> {
@@ -176,8 +207,8 @@ export class ServerCore<T> {
     const done = new Promise<void>((resolve) => {
       this.allClosed = resolve;
     });
-    for (const ws of this.clients) ws.close(1001, "server shutting down");
-    if (this.clients.size > 0) await done;
+    for (const ws of this.connections.all) ws.close(1001, "server shutting down");
+    if (this.connections.all.size > 0) await done;
     await stopped;
     await this.topics.close();
   }
@@ -200,6 +231,8 @@ class Accepted<T> implements TransportEvents, Expiring {
   private socket: SocketDriver<T> | undefined;
   /** The hook's Request, for reject() if the hook runs out of time. */
   private request: Request | undefined;
+  /** The handler serving this connection, once policy admitted it. */
+  private route: Route<T> | undefined;
   /** Reading stopped while the hook runs (bytes came before our 101). */
   private held = false;
 
@@ -250,11 +283,16 @@ class Accepted<T> implements TransportEvents, Expiring {
   answer(req: UpgradeRequest, rest: Uint8Array, cb?: (ws: ServerWebSocket<T>) => void): void {
     this.head = empty;
     const { server } = this;
-    const d = decide(req, server.policy, server.clients.size + server.upgrading);
-    if (!("protocol" in d)) {
-      const request = server.handler.reject ? toRequest(req, this.secure) : undefined;
-      this.refuse(rejectResponse(d.status, d.message), d.error, request);
-    } else if (server.handler.upgrade) {
+    const d = decide(req, server.policy, server.load);
+    const admitted = "protocol" in d ? server.admit(req.path, d.protocol) : d;
+    if (!("handler" in admitted)) {
+      const request = server.rejectFor(undefined) ? toRequest(req, this.secure) : undefined;
+      this.refuse(rejectResponse(admitted.status, admitted.error.message), admitted.error, request);
+      return;
+    }
+    this.route = admitted;
+    if (!("protocol" in d)) return;
+    if (admitted.handler.upgrade) {
       this.upgrade(req, d.protocol, d.deflate, rest, cb);
     } else {
       const response = acceptResponse({
@@ -301,7 +339,7 @@ class Accepted<T> implements TransportEvents, Expiring {
     };
     let result: unknown;
     try {
-      result = this.server.handler.upgrade!(request, { ...this.info(), target: req.path });
+      result = this.route!.handler.upgrade!(request, { ...this.info(), target: req.path });
     } catch (thrown) {
       failed(thrown);
       return;
@@ -351,7 +389,15 @@ class Accepted<T> implements TransportEvents, Expiring {
     data?: T,
   ): void {
     const { server, transport } = this;
-    const socket = new SocketDriver<T>(server, transport, protocol ?? "", path, data as T, deflate);
+    const socket = new SocketDriver<T>(
+      server,
+      transport,
+      this.route!,
+      protocol ?? "",
+      path,
+      data as T,
+      deflate,
+    );
     this.socket = socket;
     this.leave(OPEN);
     this.head = empty;
@@ -376,7 +422,7 @@ class Accepted<T> implements TransportEvents, Expiring {
 
   /** Tells the handler's reject; whatever it throws stays out of the server. */
   private rejected(request: Request | undefined, error: WebSocketError): void {
-    const { reject } = this.server.handler;
+    const reject = this.server.rejectFor(this.route);
     if (!reject) return;
     try {
       const result: unknown = reject(request, error, this.info());

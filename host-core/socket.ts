@@ -2,18 +2,28 @@
 // server drives (SocketDriver: the Session, the Transport, the deadlines). Batching: what handlers
 // queue while one received chunk is dispatched leaves in one write; sends outside dispatch leave
 // together on the next microtask, or when cork()'s callback returns.
+import { type Codec, type CodecOption, invalidMessage, type OnInvalid } from "./codec.ts";
 import type { Deadlines, Expiring } from "./deadlines.ts";
 import { type WebSocketError, wsError } from "./errors.ts";
 import { bytesOf, invalidPayload, type Payload } from "./payload.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
 import type { Framed, Subscriber, Topics } from "./pubsub.ts";
+import type { Route } from "./router.ts";
 import type { Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
 import { CLOSED, OPEN, type ReadyState, readyStateOf, type WebSocketState } from "./state.ts";
+import { split, Throttle } from "./throttle.ts";
 import type { Transport } from "./transport.ts";
 import type { UpgradeInfo, UpgradeResult } from "./upgrade.ts";
 
-export interface WebSocketHandler<T = unknown> {
+/** What `message` receives: the codec's value (M) or, without a codec, text or bytes. */
+export type Received<M> = [M] extends [Payload] ? string | Uint8Array : M;
+
+export interface WebSocketHandler<T = unknown, M = Payload> {
+  /** This handler's codec, overriding the server's (`"json"`, or `{ decode, encode }`). */
+  codec?: CodecOption;
+  /** A message its codec cannot decode: close with 1007 (default) or tell `error` and go on. */
+  onInvalid?: OnInvalid;
   /**
    * Runs once the request passed RFC 6455 4.2.1 and the server's policy, before the 101; may be
    * async, within handshakeTimeout. Return nothing to accept, `{ data, headers, protocol }` to
@@ -26,24 +36,32 @@ export interface WebSocketHandler<T = unknown> {
    * the head did not get far enough to make one.
    */
   reject?(request: Request | undefined, error: WebSocketError, info: UpgradeInfo): void;
-  open?(ws: ServerWebSocket<T>): void;
-  message?(ws: ServerWebSocket<T>, data: string | Uint8Array, isBinary: boolean): void;
+  open?(ws: ServerWebSocket<T, M>): void;
+  /** A whole message: text as a string (or bytes, by textAs), binary as bytes; with a codec, its value. */
+  message?(ws: ServerWebSocket<T, M>, data: Received<M>, isBinary: boolean): void;
   /**
    * Streaming: when present, messages arrive in pieces as they are received (and `message` is not
    * called), so a message never has to fit in memory. Pair it with `maxPayload: 0` for no limit.
    */
-  fragment?(ws: ServerWebSocket<T>, data: Uint8Array, isBinary: boolean, first: boolean, fin: boolean): void;
+  fragment?(
+    ws: ServerWebSocket<T, M>,
+    data: Uint8Array,
+    isBinary: boolean,
+    first: boolean,
+    fin: boolean,
+  ): void;
   /** Once per connection, when TCP is gone: the peer's close code, an error's, or 1006. */
-  close?(ws: ServerWebSocket<T>, code: number, reason: string): void;
+  close?(ws: ServerWebSocket<T, M>, code: number, reason: string): void;
   /** send() returned false and the buffer has since fallen below highWaterMark. */
-  drain?(ws: ServerWebSocket<T>): void;
+  drain?(ws: ServerWebSocket<T, M>): void;
   /**
    * The peer broke the protocol (the close frame with err.closeCode is already queued), or open
-   * threw (`WS_ERR_HANDLER`, the thrown value as `cause`; the connection closes with 1011).
+   * threw (`WS_ERR_HANDLER`, the thrown value as `cause`; the connection closes with 1011), or a
+   * message its codec could not decode (`WS_ERR_INVALID_MESSAGE`).
    */
-  error?(ws: ServerWebSocket<T>, err: WebSocketError): void;
-  ping?(ws: ServerWebSocket<T>, data: Uint8Array): void;
-  pong?(ws: ServerWebSocket<T>, data: Uint8Array): void;
+  error?(ws: ServerWebSocket<T, M>, err: WebSocketError): void;
+  ping?(ws: ServerWebSocket<T, M>, data: Uint8Array): void;
+  pong?(ws: ServerWebSocket<T, M>, data: Uint8Array): void;
 }
 
 export type { Payload } from "./payload.ts";
@@ -52,28 +70,61 @@ export { CLOSED, CLOSING, CONNECTING, OPEN } from "./state.ts";
 /** The server's side a socket needs; one per server, shared by its sockets. */
 export interface SocketContext<T> {
   readonly policy: Policy;
-  readonly handler: WebSocketHandler<T>;
   readonly deadlines: Deadlines;
   readonly topics: Topics;
+  /** Bytes arrived on ws (for `evict: "idle"`). */
+  touch(ws: ServerWebSocket<T>): void;
   /** The socket's transport is gone, after the handler's close. */
   gone(ws: ServerWebSocket<T>): void;
 }
 
-let wrap: <T>(driver: SocketDriver<T>, data: T) => ServerWebSocket<T>;
+/**
+ * What a ServerWebSocket drives: our engine's SocketDriver, or a runtime's own WebSocket
+ * (host-core/mounted.ts).
+ */
+export interface Driver<T> {
+  readonly route: Route<T>;
+  readonly readyState: ReadyState;
+  readonly state: WebSocketState;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly path: string;
+  readonly remoteAddress: string;
+  readonly bufferedAmount: number;
+  readonly dropped: number;
+  readonly topics: Set<string> | undefined;
+  send(data: Payload, binary?: boolean): boolean;
+  ping(data?: Payload): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  cork<R>(fn: () => R): R;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  publish(topic: string, data: Payload, binary?: boolean): number;
+}
 
-/** An open WebSocket as its handler sees it. */
-export class ServerWebSocket<T = unknown> {
+let wrap: <T>(driver: Driver<T>, data: T) => ServerWebSocket<T>;
+
+/** For drivers: the socket a handler holds. */
+export function socketFor<T>(driver: Driver<T>, data: T): ServerWebSocket<T> {
+  return wrap(driver, data);
+}
+
+/** An open WebSocket as its handler sees it; M is what send() takes (a codec's value, or a Payload). */
+export class ServerWebSocket<T = unknown, M = Payload> {
   /** Your state, from the upgrade hook's `data` or set by a handler. */
   data: T;
-  readonly #driver: SocketDriver<T>;
+  readonly #driver: Driver<T>;
 
-  private constructor(driver: SocketDriver<T>, data: T) {
+  private constructor(driver: Driver<T>, data: T) {
     this.#driver = driver;
     this.data = data;
   }
 
   static {
-    wrap = (driver, data) => new ServerWebSocket(driver, data);
+    wrap = (driver, data) => new ServerWebSocket(driver, data) as ServerWebSocket<never>;
   }
 
   /** OPEN, then CLOSING once a close frame was sent or received, CLOSED when TCP is gone. */
@@ -116,12 +167,13 @@ export class ServerWebSocket<T = unknown> {
   }
 
   /**
-   * Queues a message: a string as text, bytes as binary (`binary` overrides). False when it is
-   * buffered past highWaterMark (drain follows), or not queued (closed, or past backpressureLimit).
-   * Throws a TypeError for anything but a string, an ArrayBuffer or an ArrayBufferView.
+   * Queues a message: a string as text, bytes as binary (`binary` overrides); with a codec, any
+   * value it encodes. False when it is buffered past highWaterMark (drain follows), or not queued
+   * (closed, or past backpressureLimit). Throws a TypeError for anything but a string, an
+   * ArrayBuffer or an ArrayBufferView (without a codec), or what the codec cannot encode.
    */
-  send(data: Payload, options?: { binary?: boolean }): boolean {
-    return this.#driver.send(data, options?.binary);
+  send(data: M, options?: { binary?: boolean }): boolean {
+    return this.#driver.send(encoded(this.#driver.route.codec, data), options?.binary);
   }
 
   ping(data?: Payload): void {
@@ -175,9 +227,47 @@ export class ServerWebSocket<T = unknown> {
    * Returns how many local subscribers it was queued for. A payload of 16 KiB or more is written
    * by reference: do not change it afterwards.
    */
-  publish(topic: string, data: Payload, options?: { binary?: boolean }): number {
-    return this.#driver.publish(topic, data, options?.binary);
+  publish(topic: string, data: M, options?: { binary?: boolean }): number {
+    return this.#driver.publish(topic, encoded(this.#driver.route.codec, data), options?.binary);
   }
+}
+
+/** A value as its codec sends it; without one, the Payload itself. */
+export function encoded(codec: Codec | undefined, data: unknown): Payload {
+  return codec ? codec.encode(data) : (data as Payload);
+}
+
+/**
+ * A whole message to its route's handler, through the codec: a message that does not decode closes
+ * with 1007 (after telling `error`), or only goes to `error` with `onInvalid: "error"`.
+ */
+export function dispatchMessage<T>(
+  route: Route<T>,
+  ws: ServerWebSocket<T>,
+  data: string | Uint8Array,
+  isBinary: boolean,
+): void {
+  const { handler, codec } = route;
+  if (!handler.message) return;
+  if (!codec) {
+    handler.message(ws, data, isBinary);
+    return;
+  }
+  let value: unknown;
+  try {
+    value = codec.decode(data, isBinary);
+  } catch (thrown) {
+    const err = invalidMessage(thrown);
+    if (route.onInvalid !== "error") ws.close(1007, "invalid message");
+    if (handler.error) handler.error(ws, err);
+    else if (route.onInvalid === "error") logError(err.message, thrown);
+    return;
+  }
+  (handler.message as (ws: ServerWebSocket<T>, data: unknown, isBinary: boolean) => void)(
+    ws,
+    value,
+    isBinary,
+  );
 }
 
 // What a pending deadline means for this socket.
@@ -190,7 +280,7 @@ const empty = new Uint8Array(0);
 const FAIL_LINGER = 250;
 
 /** One open WebSocket as the server drives it: it owns the Session and the Transport. */
-export class SocketDriver<T> implements Expiring, Subscriber {
+export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
   readonly ws: ServerWebSocket<T>;
   dropped = 0;
   topics: Set<string> | undefined;
@@ -210,16 +300,24 @@ export class SocketDriver<T> implements Expiring, Subscriber {
   private deadline = 0;
   private closeCode = 1006;
   private closeReason = "";
+  private readonly handler: WebSocketHandler<T>;
+  // `throttle`: the buckets, and reading or writing held until they refill.
+  private readonly limit: Throttle | undefined;
 
   constructor(
     private readonly ctx: SocketContext<T>,
     private readonly transport: Transport,
+    readonly route: Route<T>,
     readonly protocol: string,
     readonly path: string,
     data: T,
     deflate: Negotiated | undefined,
   ) {
-    const { policy, handler } = ctx;
+    const { policy } = ctx;
+    const handler = route.handler;
+    this.handler = handler;
+    if (policy.throttleIn || policy.throttleOut)
+      this.limit = new Throttle(policy.throttleIn, policy.throttleOut, () => this.refilled());
     this.session = new Session({
       role: "server",
       maxFrameSize: policy.maxPayload,
@@ -230,7 +328,7 @@ export class SocketDriver<T> implements Expiring, Subscriber {
       deflate,
     });
     this.ws = wrap(this, data);
-    this.events = new SessionEvents(this, this.ws, handler);
+    this.events = new SessionEvents(this, this.ws, route);
   }
 
   get remoteAddress(): string {
@@ -251,7 +349,7 @@ export class SocketDriver<T> implements Expiring, Subscriber {
   }
 
   get bufferedAmount(): number {
-    return this.session.pendingBytes + this.transport.bufferedAmount;
+    return this.session.pendingBytes + this.transport.bufferedAmount + (this.limit?.outboundBytes ?? 0);
   }
 
   send(data: Payload, binary?: boolean): boolean {
@@ -289,7 +387,7 @@ export class SocketDriver<T> implements Expiring, Subscriber {
 
   resume(): void {
     this.userPaused = false;
-    if (!this.throttled) this.transport.resume();
+    if (!this.throttled && !this.limit?.inbound) this.transport.resume();
   }
 
   cork<R>(fn: () => R): R {
@@ -359,6 +457,29 @@ export class SocketDriver<T> implements Expiring, Subscriber {
   /** One received chunk: decode, dispatch, then one write for everything queued meanwhile. */
   receive(chunk: Uint8Array): void {
     this.active = true;
+    this.ctx.touch(this.ws);
+    if (this.limit?.in) this.metered(chunk);
+    else this.decode(chunk);
+  }
+
+  /** `throttle.in`: what the bucket allows is decoded now; the rest waits, and reading stops. */
+  private metered(chunk: Uint8Array): void {
+    const limit = this.limit!;
+    if (limit.inbound) {
+      limit.inbound = concat(limit.inbound, chunk);
+      return;
+    }
+    const n = Math.min(chunk.length, limit.in!.available());
+    if (n < chunk.length) {
+      limit.inbound = chunk.slice(n);
+      this.transport.pause();
+      this.ctx.deadlines.set(limit, limit.in!.wait);
+    }
+    limit.in!.take(n);
+    if (n > 0) this.decode(n === chunk.length ? chunk : chunk.subarray(0, n));
+  }
+
+  private decode(chunk: Uint8Array): void {
     this.batching = true;
     try {
       this.session.receive(chunk, this.events);
@@ -383,7 +504,7 @@ export class SocketDriver<T> implements Expiring, Subscriber {
     this.throttle();
     if (!this.needDrain || this.bufferedAmount >= this.ctx.policy.highWaterMark) return;
     this.needDrain = false;
-    this.ctx.handler.drain?.(this.ws);
+    this.handler.drain?.(this.ws);
   }
 
   /** The transport is gone (closed, reset or destroyed). */
@@ -391,9 +512,10 @@ export class SocketDriver<T> implements Expiring, Subscriber {
     if (this.readyState === CLOSED) return;
     clearTimeout(this.linger);
     this.ctx.deadlines.delete(this);
+    if (this.limit) this.ctx.deadlines.delete(this.limit);
     this.ctx.topics.leaveAll(this);
     this.session.free();
-    this.ctx.handler.close?.(this.ws, this.closeCode, this.closeReason);
+    this.handler.close?.(this.ws, this.closeCode, this.closeReason);
     this.ctx.gone(this.ws);
   }
 
@@ -423,9 +545,26 @@ export class SocketDriver<T> implements Expiring, Subscriber {
     this.closeReason = err.message;
   }
 
+  /** The throttle's wait is over: reading and writing go on where the buckets allow. */
+  private refilled(): void {
+    const limit = this.limit!;
+    if (this.readyState === CLOSED) return;
+    const waiting = limit.inbound;
+    if (waiting) {
+      const n = Math.min(waiting.length, limit.in!.available());
+      limit.inbound = n < waiting.length ? waiting.subarray(n) : undefined;
+      limit.in!.take(n);
+      if (n > 0) this.decode(waiting.subarray(0, n));
+      if (!limit.inbound && !this.userPaused && !this.throttled) this.transport.resume();
+    }
+    if (limit.outboundBytes > 0) this.flush();
+    if (limit.inbound) this.ctx.deadlines.set(limit, limit.in!.wait);
+    else if (limit.outboundBytes > 0) this.ctx.deadlines.set(limit, limit.out!.wait);
+  }
+
   // An open that throws fails only its own connection: 1011 (7.4.1), and the error is reported.
   private runOpen(): void {
-    const { handler } = this.ctx;
+    const { handler } = this;
     try {
       handler.open?.(this.ws);
     } catch (thrown) {
@@ -462,13 +601,20 @@ export class SocketDriver<T> implements Expiring, Subscriber {
    * not one small chunk (and its bookkeeping) per frame. `force` writes anyway (before end()).
    */
   private flush(force = false): void {
-    if (this.readyState === CLOSED || this.session.pendingBytes === 0) return;
+    const limit = this.limit;
+    if (this.readyState === CLOSED || (this.session.pendingBytes === 0 && !limit?.outboundBytes)) return;
     if (this.backedUp && !force) {
       this.throttle();
       return;
     }
+    let chunks = this.session.pendingBytes > 0 ? this.session.takeOutput() : [];
+    if (limit?.out) chunks = this.metering(limit, chunks, force);
+    if (chunks.length === 0) {
+      this.throttle();
+      return;
+    }
     try {
-      this.backedUp = !this.transport.write(this.session.takeOutput());
+      this.backedUp = !this.transport.write(chunks);
     } catch {
       // A transport that throws is broken; this may run in a microtask, where a throw is nobody's.
       this.transport.destroy();
@@ -477,6 +623,19 @@ export class SocketDriver<T> implements Expiring, Subscriber {
     // send() said false before this write; if the transport took everything at once, no drain
     // event of its own will come.
     this.wrote();
+  }
+
+  /** `throttle.out`: output waits behind what already waits; what the bucket allows goes now. */
+  private metering(limit: Throttle, chunks: Uint8Array[], force: boolean): Uint8Array[] {
+    const all = limit.outboundBytes > 0 ? [...limit.outbound, ...chunks] : chunks;
+    const total = limit.outboundBytes + chunks.reduce((n, c) => n + c.length, 0);
+    const n = force ? total : Math.min(total, limit.out!.available());
+    limit.out!.take(n);
+    const [now, later] = n === total ? [all, []] : split(all, n);
+    limit.outbound = later;
+    limit.outboundBytes = total - n;
+    if (limit.outboundBytes > 0) this.ctx.deadlines.set(limit, limit.out!.wait);
+    return now;
   }
 
   /**
@@ -489,7 +648,7 @@ export class SocketDriver<T> implements Expiring, Subscriber {
     if (over === this.throttled || this.readyState === CLOSED) return;
     this.throttled = over;
     if (over) this.transport.pause();
-    else if (!this.userPaused) this.transport.resume();
+    else if (!this.userPaused && !this.limit?.inbound) this.transport.resume();
   }
 
   private shutdown(): void {
@@ -529,14 +688,18 @@ export function logError(what: string, thrown: unknown): void {
 // Forwards the session's events to the user's handler with the socket as first argument: one
 // small object per connection rather than a closure per event.
 class SessionEvents<T> implements SessionHandler {
+  private readonly h: WebSocketHandler<T>;
+
   constructor(
     private readonly driver: SocketDriver<T>,
     private readonly ws: ServerWebSocket<T>,
-    private readonly h: WebSocketHandler<T>,
-  ) {}
+    private readonly route: Route<T>,
+  ) {
+    this.h = route.handler;
+  }
 
   message(data: string | Uint8Array, isBinary: boolean): void {
-    this.h.message?.(this.ws, data, isBinary);
+    dispatchMessage(this.route, this.ws, data, isBinary);
   }
 
   fragment(data: Uint8Array, isBinary: boolean, first: boolean, fin: boolean): void {
@@ -560,4 +723,11 @@ class SessionEvents<T> implements SessionHandler {
     this.driver.onError(err);
     this.h.error?.(this.ws, err);
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

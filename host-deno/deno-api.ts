@@ -29,7 +29,29 @@ export interface TlsCertificate {
   key: string;
 }
 
+/** The server side of Deno.upgradeWebSocket: a WHATWG WebSocket. */
+export interface DenoWebSocket {
+  binaryType: "blob" | "arraybuffer";
+  readonly bufferedAmount: number;
+  onopen: (() => void) | null;
+  onmessage: ((e: { data: string | ArrayBuffer }) => void) | null;
+  onclose: ((e: { code: number; reason: string }) => void) | null;
+  onerror: ((e: unknown) => void) | null;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** The second argument of a Deno.serve handler. */
+export interface ServeHandlerInfo {
+  remoteAddr?: { hostname: string };
+}
+
 interface DenoNamespace {
+  /** Throws when the request is not a valid WebSocket upgrade. idleTimeout in seconds, 0 = off. */
+  upgradeWebSocket(
+    request: Request,
+    options?: { protocol?: string; idleTimeout?: number },
+  ): { socket: DenoWebSocket; response: Response };
   /** reusePort: Linux only, and only with --unstable-net. */
   listen(options: { hostname?: string; port: number; reusePort?: boolean }): Listener;
   listenTls(options: { hostname?: string; port: number } & TlsCertificate): Listener;

@@ -1,4 +1,11 @@
 export * from "../host-core/public.ts";
 export { type ClientOptions, connect, WebSocket } from "./client.ts";
-export { attach, createUpgradeHandler, type ServeOptions, Server, serve } from "./server.ts";
+export {
+  attach,
+  createUpgradeHandler,
+  type ServeOptions,
+  Server,
+  serve,
+  WebSocketServer,
+} from "./server.ts";
 export const host = "node";

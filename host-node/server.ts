@@ -8,9 +8,9 @@ import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { parseUpgrade } from "../host-core/handshake.ts";
 import {
   type ServeOptions as CoreServeOptions,
+  WebSocketServer as CoreServer,
   type HandlerOptions,
   serverInternals,
-  WebSocketServer,
 } from "../host-core/server.ts";
 import type { ServerWebSocket } from "../host-core/socket.ts";
 import { wire } from "./connection.ts";
@@ -26,7 +26,11 @@ export interface ServeOptions<T> extends Omit<CoreServeOptions<T>, "tls"> {
   keepAlive?: boolean;
 }
 
-export class Server<T = unknown> extends WebSocketServer<T> {
+/**
+ * A WebSocket server: listening of its own with serve(), on an http server with attach(), or
+ * driven by a framework with handleUpgrade(). Our engine runs in every case.
+ */
+export class WebSocketServer<T = unknown> extends CoreServer<T> {
   /**
    * For frameworks: a request node's HTTP server already parsed. Its head is rebuilt and checked
    * by the same rules as serve()'s; cb gets the socket after the handler's open.
@@ -46,11 +50,34 @@ export class Server<T = unknown> extends WebSocketServer<T> {
     const secure = (socket as { encrypted?: boolean }).encrypted === true;
     wire(socket, (c) => core.acceptParsed(c, request, head, cb, { secure }));
   }
+
+  /**
+   * The fetch-style shape, for frameworks that hand over a WHATWG Request together with the raw
+   * connection of an http server's `upgrade` event: our engine answers on that socket, so there is
+   * no Response to return (undefined), as with Bun.
+   */
+  upgrade(request: Request, raw: { socket: Duplex; head?: Uint8Array }): undefined {
+    const url = new URL(request.url);
+    let text = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+    if (!request.headers.has("host")) text += `Host: ${url.host}\r\n`;
+    request.headers.forEach((value, name) => {
+      text += `${name}: ${value}\r\n`;
+    });
+    const core = serverInternals(this);
+    const parsed = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), core.policy);
+    const head = raw.head ?? new Uint8Array(0);
+    const secure = (raw.socket as { encrypted?: boolean }).encrypted === true;
+    const req = parsed.status === 0 ? { ...parsed, status: 400 } : parsed;
+    wire(raw.socket, (c) => core.acceptParsed(c, req, head, undefined, { secure }));
+    return undefined;
+  }
 }
 
+export { WebSocketServer as Server };
+
 /** A standalone WebSocket server on node:net (node:tls with `tls`). */
-export function serve<T = unknown>(options: ServeOptions<T>): Promise<Server<T>> {
-  const server = new Server<T>(options);
+export function serve<T = unknown>(options: ServeOptions<T>): Promise<WebSocketServer<T>> {
+  const server = new WebSocketServer<T>(options);
   const core = serverInternals(server);
   const secure = options.tls !== undefined;
   const onConnection = (socket: Socket) => wire(socket, (c) => core.accept(c, { secure }));
@@ -84,8 +111,8 @@ function nodeHasReusePort(): boolean {
 }
 
 /** Serves WebSocket upgrades of an existing http or https server (https gives wss://). */
-export function attach<T = unknown>(httpServer: HttpServer, options: HandlerOptions<T>): Server<T> {
-  const server = new Server<T>(options);
+export function attach<T = unknown>(httpServer: HttpServer, options: HandlerOptions<T>): WebSocketServer<T> {
+  const server = new WebSocketServer<T>(options);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     server.handleUpgrade(req, socket, head);
   httpServer.on("upgrade", onUpgrade);
@@ -96,6 +123,6 @@ export function attach<T = unknown>(httpServer: HttpServer, options: HandlerOpti
 }
 
 /** A server with no listener of its own, for handleUpgrade() from a framework. */
-export function createUpgradeHandler<T = unknown>(options: HandlerOptions<T>): Server<T> {
-  return new Server<T>(options);
+export function createUpgradeHandler<T = unknown>(options: HandlerOptions<T>): WebSocketServer<T> {
+  return new WebSocketServer<T>(options);
 }

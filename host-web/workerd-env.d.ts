@@ -18,3 +18,21 @@ declare module "cloudflare:sockets" {
     close(): Promise<void>;
   };
 }
+
+/** workerd's inbound WebSockets: a connected pair; one end goes back in the 101 Response. */
+declare class WebSocketPair {
+  0: WorkerdWebSocket;
+  1: WorkerdWebSocket;
+}
+
+interface WorkerdWebSocket extends EventTarget {
+  /** Starts delivering events; required before using the server end. */
+  accept(): void;
+  send(data: string | ArrayBuffer | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+}
+
+interface ResponseInit {
+  /** workerd: the client end of a WebSocketPair, with status 101. */
+  webSocket?: WorkerdWebSocket;
+}

@@ -716,3 +716,57 @@ describe("public surface", () => {
     );
   });
 });
+
+describe("routes, codecs and throttling", () => {
+  it("a protocol map without a handler for any offer, and no fallback, answers 400", () => {
+    const reject = vi.fn();
+    const s = new WebSocketServer({ protocols: { "chat.v2": { reject } } });
+    servers.push(s);
+    const t = new FakeTransport();
+    t.events = serverInternals(s).accept(t);
+    t.send(upgradeRequest("example.com", "/", KEY, ["Sec-WebSocket-Protocol: x"]));
+    expect(status(t.text(0))).toBe(400);
+    expect(reject.mock.calls[0][1].code).toBe("WS_ERR_HANDSHAKE_NO_HANDLER");
+  });
+
+  it("a custom codec decodes messages and encodes send() and publish(), on the socket and the server", () => {
+    const codec = {
+      decode: (data: string | Uint8Array) => ({ n: Number(data) }),
+      encode: (v: unknown) => `n=${(v as { n: number }).n}`,
+    };
+    const got: unknown[] = [];
+    const { server: s, request } = server<unknown>(
+      {
+        open: (ws) => ws.subscribe("t"),
+        message: (ws, value) => {
+          got.push(value);
+          (ws as unknown as ServerWebSocket<unknown, unknown>).send({ n: 2 });
+        },
+      },
+      { codec },
+    );
+    const t = request();
+    t.send(text("41"));
+    expect(got).toEqual([{ n: 41 }]);
+    expect(t.frames(1).map(show)).toEqual(["1 n=2"]);
+    s.publish("t", { n: 3 });
+    return tick().then(() => expect(t.frames(2).map(show)).toEqual(["1 n=3"]));
+  });
+
+  it("throttle.in: bytes that arrive while reading is held wait their turn, in order, none dropped", async () => {
+    const got: string[] = [];
+    const { request } = server(
+      { message: (_, data) => got.push(`${(data as string).length}`) },
+      { throttle: { in: 10_000 } },
+    );
+    const t = request();
+    // Three 6 KB messages in three segments: the first and part of the second fit the first second's
+    // budget; the rest comes in while reading is paused (a runtime may deliver a read in flight).
+    for (const c of "abc") t.send(text(c.repeat(6000)));
+    expect(got).toEqual(["6000"]);
+    expect(t.paused).toBe(true);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(got).toEqual(["6000", "6000", "6000"]);
+    expect(t.paused).toBe(false);
+  });
+});

@@ -1,10 +1,13 @@
 // Our client inside workerd: the worker (test/workerd/worker.ts) imports the workerd entry, opens
 // ws:// and wss:// connections over cloudflare:sockets' connect() to ws servers in this process,
 // and answers with what it observed. Needs `npm run build` (dist/ and build/*.wasm).
+import { existsSync } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { type AddressInfo, createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocketServer } from "ws";
+import WsClient, { WebSocketServer } from "ws";
 import { startWorkerd, type Workerd } from "./workerd/harness.ts";
 
 /** The same summary the worker computes: length and a rolling hash. */
@@ -180,6 +183,61 @@ describe("workerd", () => {
     }
   });
 
+  describe("inbound: WebSocketServer over WebSocketPair (export default { fetch: (req) => wss.upgrade(req) })", () => {
+    const wsUrl = (path: string) => worker.url.replace("http", "ws") + path;
+    function open(path: string, protocols?: string[], headers?: Record<string, string>) {
+      const ws = new WsClient(wsUrl(path), protocols, { headers });
+      ws.on("error", () => {});
+      return new Promise<{ ws: WsClient; headers: Record<string, unknown> }>((resolve, reject) => {
+        let h: Record<string, unknown> = {};
+        ws.once("upgrade", (res) => (h = res.headers));
+        ws.once("open", () => resolve({ ws, headers: h }));
+        ws.once("unexpected-response", (_, res) => reject(new Error(`status ${res.statusCode}`)));
+        ws.once("error", reject);
+      });
+    }
+    const next = (ws: WsClient): Promise<string> =>
+      new Promise((resolve) => ws.once("message", (d) => resolve(`${d}`)));
+
+    it("routes by path and answers 404 elsewhere; ws.path keeps the query", async () => {
+      const { ws } = await open("/chat?from=ws");
+      ws.send("hi");
+      expect(await next(ws)).toBe("chat /chat?from=ws - hi");
+      ws.close();
+      await expect(open("/nowhere")).rejects.toThrow("status 404");
+    });
+
+    it("serves by the first offered subprotocol that has a handler, with its codec", async () => {
+      const { ws } = await open("/chat", ["x", "jsonrpc", "chat.v2"]);
+      expect(ws.protocol).toBe("jsonrpc");
+      ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, params: { a: 1 } }));
+      expect(JSON.parse(await next(ws))).toEqual({ jsonrpc: "2.0", id: 1, result: { a: 1 } });
+      ws.close();
+    });
+
+    it('codec "json" closes with 1007 on invalid JSON and tells error', async () => {
+      const { ws } = await open("/json/w1");
+      ws.send("[1,2]");
+      expect(JSON.parse(await next(ws))).toEqual({ got: [1, 2], path: "/json/w1" });
+      const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+      ws.send("{oops");
+      expect(await closed).toBe(1007);
+      const logged = (await (await fetch(`${worker.url}/events`)).json()) as Record<string, unknown>[];
+      expect(logged).toContainEqual(
+        expect.objectContaining({ server: "workerd-routes", event: "error", code: "WS_ERR_INVALID_MESSAGE" }),
+      );
+    });
+
+    it("runs the upgrade hook (data, 101 fields, a refusing Response) and checks origins", async () => {
+      const { ws, headers } = await open("/hook/in?user=bo");
+      expect(headers["x-hook"]).toBe("accepted");
+      expect(await next(ws)).toBe("hello bo");
+      ws.close();
+      await expect(open("/hook/refuse")).rejects.toThrow("status 401");
+      await expect(open("/chat", [], { Origin: "https://evil.example" })).rejects.toThrow("status 403");
+    });
+  });
+
   it("reports a refused connection as error, then close 1006", async () => {
     const server: Server = createServer();
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -189,5 +247,28 @@ describe("workerd", () => {
     expect(seen).toMatchObject({ code: 1006, wasClean: false });
     expect(seen.error).toMatch(/connect/);
     expect(seen.rejection).toBe(seen.error);
+  });
+});
+
+// examples/hono/workerd.ts as wrangler would bundle it, with Hono from $HONO_DIR (default /tmp/hono;
+// `npm install --prefix /tmp/hono hono`). Skipped when Hono is not there.
+const honoDir = process.env.HONO_DIR ?? "/tmp/hono";
+describe.skipIf(!existsSync(join(honoDir, "node_modules/hono")))("workerd: the Hono example", () => {
+  let worker: Workerd;
+  beforeAll(async () => {
+    const entry = fileURLToPath(new URL("../examples/hono/workerd.ts", import.meta.url));
+    worker = await startWorkerd(10_000, entry, [join(honoDir, "node_modules")]);
+  });
+  afterAll(() => worker?.stop());
+
+  it("answers plain routes and JSON-RPC over a WebSocket at /rpc", async () => {
+    expect(await (await fetch(worker.url)).text()).toBe("hello from Hono");
+    const ws = new WsClient(`${worker.url.replace("http", "ws")}/rpc`, ["jsonrpc"]);
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    expect(ws.protocol).toBe("jsonrpc");
+    const reply = new Promise<string>((resolve) => ws.once("message", (d) => resolve(`${d}`)));
+    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 9, method: "echo", params: ["x"] }));
+    expect(JSON.parse(await reply)).toEqual({ jsonrpc: "2.0", id: 9, result: ["x"] });
+    ws.close();
   });
 });

@@ -20,7 +20,7 @@
 import { serve } from "../../host-auto/index.ts";
 
 type ServeOptions = Parameters<typeof serve>[0];
-type Handler = ServeOptions["handler"];
+type Handler = NonNullable<ServeOptions["handler"]>;
 type Socket = Parameters<NonNullable<Handler["open"]>>[0];
 type Server = Awaited<ReturnType<typeof serve>>;
 

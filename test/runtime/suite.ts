@@ -690,6 +690,7 @@ export function runtimeSuite(runtime: string, command: string[]): void {
           "ServerWebSocket",
           "WebSocket",
           "WebSocketError",
+          "WebSocketServer",
           "WebSocketState",
           "acceptResponse",
           "computeAccept",

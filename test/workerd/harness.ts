@@ -28,8 +28,9 @@ export interface Workerd {
  * files are copied beside it under their own names and stay imports (wrangler's CompiledWasm rule);
  * cloudflare:* stays external.
  */
-export async function bundleWorker(entry: string, dir: string): Promise<void> {
+export async function bundleWorker(entry: string, dir: string, nodePaths: string[] = []): Promise<void> {
   await build({
+    nodePaths,
     absWorkingDir: root,
     entryPoints: { worker: entry },
     outdir: dir,
@@ -54,10 +55,17 @@ function selfSigned(dir: string): { cert: Buffer; key: Buffer } {
   return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
-/** Bundles test/workerd/worker.ts and serves it with test/workerd/config.capnp. */
-export async function startWorkerd(timeoutMs = 10_000): Promise<Workerd> {
+/**
+ * Bundles test/workerd/worker.ts (or `entry`, with packages also from `nodePaths`) and serves it
+ * with test/workerd/config.capnp.
+ */
+export async function startWorkerd(
+  timeoutMs = 10_000,
+  entry = join(here, "worker.ts"),
+  nodePaths: string[] = [],
+): Promise<Workerd> {
   const dir = mkdtempSync(join(tmpdir(), "wasmsock-workerd-"));
-  await bundleWorker(join(here, "worker.ts"), dir);
+  await bundleWorker(entry, dir, nodePaths);
   copyFileSync(join(here, "config.capnp"), join(dir, "config.capnp"));
   const tls = selfSigned(dir);
   const port = await freePort();

@@ -5,8 +5,17 @@
 //   GET /ws?url=ws://...        text, binary, ping, close against an echo server; JSON of all it saw
 //   GET /server-close?url=...   the server closes; the close event
 //   GET /refused?url=...        nothing listens; the error and close events, connect()'s rejection
+//   GET /events                 what the inbound server logged, as JSON lines
+// Inbound: a WebSocket upgrade on any path goes to a WebSocketServer with the routes of
+// test/runtime/fixture-routes.ts, over workerd's own WebSocketPair.
 import { connect as tcp } from "cloudflare:sockets";
-import { type CloseEvent, connect, type ErrorEvent, WebSocket } from "wasmsock";
+import { type CloseEvent, connect, type ErrorEvent, WebSocket, WebSocketServer } from "wasmsock";
+import { routesOptions } from "../runtime/fixture-routes.ts";
+
+const events: Record<string, unknown>[] = [];
+const wss = new WebSocketServer(
+  routesOptions((line) => events.push({ ...line, server: `workerd-${line.server}` })),
+);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -111,6 +120,8 @@ export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const target = url.searchParams.get("url") ?? "";
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return wss.upgrade(request);
+    if (url.pathname === "/events") return Response.json(events);
     try {
       if (url.pathname === "/tcp") return await tcpEcho(Number(url.searchParams.get("port")));
       const route = routes[url.pathname];
