@@ -1,13 +1,11 @@
 // `wasmsock chat`: the endpoint on node, deno and bun (names, rooms, presence, history, --redis
 // across processes), and the page in Debian's chromium (playwright-core): two pages join one room,
 // see each other, talk, and both survive a restart of the server. Screenshots go to test-results/.
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startCli } from "./fixtures/cli/spawn-cli.ts";
+import { launchChromium } from "./helpers/chromium.ts";
 import { RedisServer } from "./helpers/redis.ts";
 import { RUNTIMES } from "./helpers/runtimes.ts";
 
@@ -109,23 +107,8 @@ describe("the chat page in Chromium (Debian's, driven by playwright-core)", () =
     mkdirSync("test-results", { recursive: true });
     let cli = await startCli(RUNTIMES[0][1], ["chat"]);
     const port = cli.port;
-    const browser = await chromium.launchPersistentContext(
-      mkdtempSync(join(tmpdir(), "wasmsock-chromium-")),
-      {
-        executablePath: "/usr/bin/chromium",
-        headless: true,
-        viewport: { width: 390, height: 760 },
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      },
-    );
+    // A phone-sized viewport: the page is meant for one.
+    const browser = await launchChromium({ width: 390, height: 760 });
     try {
       // Separate storage per page is not needed: the name comes from the query.
       const pages = await Promise.all(
