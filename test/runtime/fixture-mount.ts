@@ -2,11 +2,11 @@
 // of fixture-routes.ts, each three ways: `engine-*` with serve() (our engine); `native-*` mounted in
 // the runtime's own server (Deno.serve / Bun.serve, where the runtime's WebSocket runs; on Node,
 // upgrade(request, { socket, head }) from node:http's upgrade event, where ours runs); `hono-*` in
-// a Hono app on that server (Deno and Bun; Hono from $HONO_DIR, default /tmp/hono). Prints one
+// a Hono app on that server (Deno and Bun; Hono from $HONO_DIR, default the repository's node_modules). Prints one
 // JSON line with the ports, then one per event.
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { evictOptions, routesOptions, throttleOptions } from "./fixture-routes.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: each runtime's host and server APIs
@@ -26,7 +26,8 @@ const servers: Record<string, (log: (l: Record<string, unknown>) => void) => Any
 };
 
 async function loadHono(): Promise<Any> {
-  const dir = process.env.HONO_DIR ?? "/tmp/hono";
+  // Hono is a dev dependency: the repository's node_modules (this file runs from dist/test/runtime).
+  const dir = process.env.HONO_DIR ?? fileURLToPath(new URL("../../../", import.meta.url));
   try {
     return await import(pathToFileURL(join(dir, "node_modules/hono/dist/index.js")).href);
   } catch {
