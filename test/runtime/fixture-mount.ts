@@ -65,8 +65,21 @@ async function nativeServer(wss: Any, fetch?: (req: Request, env: Any) => Any): 
   return (http.address() as Any).port;
 }
 
+/** Node: a Hono app on @hono/node-server, with our engine on its server's upgrade event. */
+async function nodeHonoServer(wss: Any, fetch: (req: Request, env: Any) => Any): Promise<number> {
+  const dir = process.env.HONO_DIR ?? fileURLToPath(new URL("../../../", import.meta.url));
+  const { createAdaptorServer } = await import(
+    pathToFileURL(join(dir, "node_modules/@hono/node-server/dist/index.mjs")).href
+  );
+  const http = createAdaptorServer({ fetch });
+  // What attach(server, options) does, with this WebSocketServer.
+  http.on("upgrade", (req: Any, socket: Any, head: Any) => wss.handleUpgrade(req, socket, head));
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  return (http.address() as Any).port;
+}
+
 const ports: Record<string, number> = {};
-const hono = runtime === "node" ? undefined : await loadHono();
+const hono = await loadHono();
 for (const [name, make] of Object.entries(servers)) {
   ports[`engine-${name}`] = (await host.serve({ host: "127.0.0.1", port: 0, ...make(as("engine")) })).port;
   ports[`native-${name}`] = await nativeServer(new host.WebSocketServer(make(as("native"))));
@@ -75,7 +88,8 @@ for (const [name, make] of Object.entries(servers)) {
     const app = new hono.Hono();
     app.get("/plain", (c: Any) => c.text("hono here"));
     app.get("/*", (c: Any) => wss.upgrade(c.req.raw, c.env));
-    ports[`hono-${name}`] = await nativeServer(wss, app.fetch);
+    ports[`hono-${name}`] =
+      runtime === "node" ? await nodeHonoServer(wss, app.fetch) : await nativeServer(wss, app.fetch);
   }
 }
 for (const way of ["in", "out"] as const)
