@@ -105,6 +105,24 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
     expect(typeof events[0].time).toBe("string");
   });
 
+  it("--throttle-out holds echoes to the rate, in order and whole", async () => {
+    const cli = await startCli(runtime, ["echo", "--throttle-out", "40000"]);
+    const ws = await open(`ws://127.0.0.1:${cli.port}/`);
+    const payloads = [0, 1, 2].map((i) => Buffer.alloc(30000, 65 + i));
+    const got: Buffer[] = [];
+    const all = new Promise<void>((resolve) =>
+      ws.on("message", (d: Buffer) => got.push(d) === payloads.length && resolve()),
+    );
+    const t0 = performance.now();
+    for (const p of payloads) ws.send(p);
+    await all;
+    // 90 kB out at 40 kB/s with a bucket of one second's worth: at least about 1.2 s.
+    expect(performance.now() - t0).toBeGreaterThan(1000);
+    expect(got.map((b) => b.equals(payloads[got.indexOf(b)]))).toEqual([true, true, true]);
+    ws.close();
+    expect(await cli.stop("SIGTERM")).toBe(0);
+  });
+
   it("pubsub: /NAME is topic NAME; SIGINT closes every peer with 1001", async () => {
     const cli = await startCli(runtime, ["pubsub"]);
     const [a, b, c] = await Promise.all(
