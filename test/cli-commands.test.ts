@@ -118,7 +118,7 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
     await all;
     // 90 kB out at 40 kB/s with a bucket of one second's worth: at least about 1.2 s.
     expect(performance.now() - t0).toBeGreaterThan(1000);
-    expect(got.map((b) => b.equals(payloads[got.indexOf(b)]))).toEqual([true, true, true]);
+    expect(got.map((b, i) => b.equals(payloads[i]))).toEqual([true, true, true]);
     ws.close();
     expect(await cli.stop("SIGTERM")).toBe(0);
   });
