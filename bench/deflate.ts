@@ -1,7 +1,7 @@
 // RFC 7692 permessage-deflate as the load generator needs it: the offer, the check of the server's
 // answer, one pre-compressed masked frame to replay, and an echo counter that inflates a sample.
 import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
-import { OP_CLOSE } from "./frames.ts";
+import { FrameReader } from "./frames.ts";
 import { headerValue } from "./handshake.ts";
 
 /**
@@ -66,90 +66,45 @@ export function compressedFrame(opcode: number, payload: Uint8Array): Buffer {
   return frame;
 }
 
-enum State {
-  Head0,
-  Head1,
-  ExtLen,
-  Payload,
-}
-
 /**
  * Counts compressed echoes: every data message must start with an RSV1 frame (a server that sends
  * plain echoes is not measuring compression), RSV2/RSV3 and RSV1 on continuation or control frames are
  * refused. The first message and then one in `sampleEvery` is kept, inflated and compared byte for byte
  * with what was sent; the others are only counted, so the generator does not become the bottleneck.
  */
-export class DeflateEchoCounter {
+export class DeflateEchoCounter extends FrameReader {
   messages = 0;
   /** Compressed bytes received in data frames. */
   wireBytes = 0;
   /** Messages inflated and compared. */
   checked = 0;
-  closed = false;
-  error: string | undefined;
 
-  private state = State.Head0;
-  private b0 = 0;
-  private extLeft = 0;
-  private frameLen = 0;
-  private remaining = 0;
   private control = false;
   private inMessage = false;
   private sampling = false;
-  private parts: Buffer[] = [];
+  private parts: Uint8Array[] = [];
 
   constructor(
     private readonly opcode: number,
     private readonly sent: Uint8Array,
     private readonly sampleEvery: number,
-  ) {}
-
-  /** Returns false once the stream is invalid; `error` says why. */
-  feed(chunk: Buffer): boolean {
-    const n = chunk.length;
-    let i = 0;
-    while (i < n && this.error === undefined) {
-      if (this.state === State.Payload) {
-        const take = Math.min(this.remaining, n - i);
-        if (!this.control) {
-          this.wireBytes += take;
-          if (this.sampling) this.parts.push(chunk.subarray(i, i + take));
-        }
-        i += take;
-        this.remaining -= take;
-        if (this.remaining === 0) this.endFrame();
-        continue;
-      }
-      const b = chunk[i++];
-      if (this.state === State.Head0) {
-        this.b0 = b;
-        this.state = State.Head1;
-      } else if (this.state === State.Head1) {
-        if (b & 0x80) return this.fail("server frame is masked");
-        const len7 = b & 0x7f;
-        if (len7 < 126) this.startFrame(len7);
-        else {
-          this.extLeft = len7 === 126 ? 2 : 8;
-          this.frameLen = 0;
-          this.state = State.ExtLen;
-        }
-      } else {
-        this.frameLen = this.frameLen * 256 + b;
-        if (--this.extLeft === 0) this.startFrame(this.frameLen);
-      }
-    }
-    return this.error === undefined;
+  ) {
+    super();
   }
 
-  private startFrame(len: number): void {
-    const b0 = this.b0;
+  protected payload(chunk: Uint8Array, from: number, to: number): void {
+    if (this.control) return;
+    this.wireBytes += to - from;
+    if (this.sampling) this.parts.push(chunk.subarray(from, to));
+  }
+
+  protected startFrame(b0: number, _len: number): void {
     const op = b0 & 0x0f;
     if (b0 & 0x30) return void this.fail("RSV2 or RSV3 set");
     const rsv1 = (b0 & 0x40) !== 0;
     this.control = op >= 8;
     if (this.control && rsv1) return void this.fail("RSV1 on a control frame");
-    if (op === OP_CLOSE) this.closed = true;
-    else if (op === 0) {
+    if (op === 0) {
       if (!this.inMessage) return void this.fail("continuation frame outside a message");
       if (rsv1) return void this.fail("RSV1 on a continuation frame");
     } else if (op < 8) {
@@ -159,14 +114,9 @@ export class DeflateEchoCounter {
       this.inMessage = true;
       this.sampling = this.messages % this.sampleEvery === 0;
     }
-    this.remaining = len;
-    this.state = State.Payload;
-    if (len === 0) this.endFrame();
   }
 
-  private endFrame(): void {
-    this.state = State.Head0;
-    const b0 = this.b0;
+  protected endFrame(b0: number): void {
     if ((b0 & 0x0f) >= 8 || !(b0 & 0x80)) return;
     this.inMessage = false;
     if (this.sampling) {
@@ -189,10 +139,5 @@ export class DeflateEchoCounter {
       this.checked++;
     }
     this.messages++;
-  }
-
-  private fail(reason: string): false {
-    this.error ??= reason;
-    return false;
   }
 }

@@ -50,13 +50,10 @@ enum State {
 }
 
 /**
- * Counts echoed messages in server frames and fails on anything an honest echo would not send:
- * masked or RSV frames, a wrong opcode, a message of the wrong size. Fragmented echoes are
- * accepted: the message is what counts.
+ * RFC 6455 5.2 server frames read incrementally without allocating per frame; a subclass judges
+ * each frame (startFrame, endFrame) and sees its payload bytes. Masked frames are refused here.
  */
-export class EchoCounter {
-  messages = 0;
-  payloadBytes = 0;
+export abstract class FrameReader {
   closed = false;
   error: string | undefined;
 
@@ -65,14 +62,6 @@ export class EchoCounter {
   private extLeft = 0;
   private frameLen = 0;
   private remaining = 0;
-  private control = false;
-  private inMessage = false;
-  private messageBytes = 0;
-
-  constructor(
-    private readonly opcode: number,
-    private readonly size: number,
-  ) {}
 
   /** Returns false once the stream is invalid; `error` says why. */
   feed(chunk: Uint8Array): boolean {
@@ -81,13 +70,10 @@ export class EchoCounter {
     while (i < n && this.error === undefined) {
       if (this.state === State.Payload) {
         const take = Math.min(this.remaining, n - i);
+        this.payload(chunk, i, i + take);
         i += take;
         this.remaining -= take;
-        if (!this.control) {
-          this.payloadBytes += take;
-          this.messageBytes += take;
-        }
-        if (this.remaining === 0) this.endFrame();
+        if (this.remaining === 0) this.finishFrame();
         continue;
       }
       const b = chunk[i++];
@@ -97,7 +83,7 @@ export class EchoCounter {
       } else if (this.state === State.Head1) {
         if (b & 0x80) return this.fail("server frame is masked");
         const len7 = b & 0x7f;
-        if (len7 < 126) this.startFrame(len7);
+        if (len7 < 126) this.beginFrame(len7);
         else {
           this.extLeft = len7 === 126 ? 2 : 8;
           this.frameLen = 0;
@@ -105,19 +91,64 @@ export class EchoCounter {
         }
       } else {
         this.frameLen = this.frameLen * 256 + b;
-        if (--this.extLeft === 0) this.startFrame(this.frameLen);
+        if (--this.extLeft === 0) this.beginFrame(this.frameLen);
       }
     }
     return this.error === undefined;
   }
 
-  private startFrame(len: number): void {
-    const b0 = this.b0;
+  /** A frame with first byte b0 and a payload of len bytes starts; fail() to refuse it. */
+  protected abstract startFrame(b0: number, len: number): void;
+  /** Payload bytes chunk[from, to) of the current frame. */
+  protected abstract payload(chunk: Uint8Array, from: number, to: number): void;
+  /** The current frame ended. */
+  protected abstract endFrame(b0: number): void;
+
+  protected fail(reason: string): false {
+    this.error ??= reason;
+    return false;
+  }
+
+  private beginFrame(len: number): void {
+    if ((this.b0 & 0x0f) === OP_CLOSE) this.closed = true;
+    this.startFrame(this.b0, len);
+    if (this.error !== undefined) return;
+    this.remaining = len;
+    this.state = State.Payload;
+    if (len === 0) this.finishFrame();
+  }
+
+  private finishFrame(): void {
+    this.state = State.Head0;
+    this.endFrame(this.b0);
+  }
+}
+
+/**
+ * Counts echoed messages in server frames and fails on anything an honest echo would not send:
+ * masked or RSV frames, a wrong opcode, a message of the wrong size. Fragmented echoes are
+ * accepted: the message is what counts.
+ */
+export class EchoCounter extends FrameReader {
+  messages = 0;
+  payloadBytes = 0;
+
+  private control = false;
+  private inMessage = false;
+  private messageBytes = 0;
+
+  constructor(
+    private readonly opcode: number,
+    private readonly size: number,
+  ) {
+    super();
+  }
+
+  protected startFrame(b0: number, _len: number): void {
     const op = b0 & 0x0f;
     if (b0 & 0x70) return void this.fail("RSV bit set without an extension");
     this.control = op >= 8;
-    if (op === OP_CLOSE) this.closed = true;
-    else if (op === OP_CONT) {
+    if (op === OP_CONT) {
       if (!this.inMessage) return void this.fail("continuation frame outside a message");
     } else if (op < 8) {
       if (this.inMessage) return void this.fail("new message inside a fragmented one");
@@ -125,14 +156,15 @@ export class EchoCounter {
       this.inMessage = true;
       this.messageBytes = 0;
     }
-    this.remaining = len;
-    this.state = State.Payload;
-    if (len === 0) this.endFrame();
   }
 
-  private endFrame(): void {
-    this.state = State.Head0;
-    const b0 = this.b0;
+  protected payload(_chunk: Uint8Array, from: number, to: number): void {
+    if (this.control) return;
+    this.payloadBytes += to - from;
+    this.messageBytes += to - from;
+  }
+
+  protected endFrame(b0: number): void {
     if ((b0 & 0x0f) >= 8 || !(b0 & 0x80)) return;
     this.inMessage = false;
     if (this.messageBytes !== this.size) {
@@ -140,10 +172,5 @@ export class EchoCounter {
       return;
     }
     this.messages++;
-  }
-
-  private fail(reason: string): false {
-    this.error ??= reason;
-    return false;
   }
 }
