@@ -1,14 +1,11 @@
 // The wasmsock CLI as a process: usage errors (status 2, one line), help, echo and pubsub on node,
 // deno and bun over real sockets, --deflate, --log json, --quiet, --tls-cert/--tls-key, --workers,
 // --redis across processes, and SIGTERM/SIGINT closing every peer with 1001 and exiting 0.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { runCli, startCli } from "./fixtures/cli/spawn-cli.ts";
+import { makeCerts } from "./helpers/certs.ts";
 import { RedisServer } from "./helpers/redis.ts";
 import { RUNTIMES } from "./helpers/runtimes.ts";
 import { freePort } from "./helpers/spawn-echo.ts";
@@ -153,48 +150,17 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
   }, 30_000);
 
   it("--tls-cert/--tls-key serve wss://", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "wasmsock-cli-tls-"));
+    const certs = makeCerts();
     try {
-      const file = (n: string) => join(dir, n);
-      const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-      const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-      openssl(
-        "req",
-        "-x509",
-        ...ec,
-        "-days",
-        "1",
-        "-subj",
-        "/CN=test CA",
-        "-keyout",
-        file("ca-key"),
-        "-out",
-        file("ca"),
-      );
-      openssl("req", ...ec, "-subj", "/CN=localhost", "-keyout", file("key"), "-out", file("csr"));
-      writeFileSync(file("ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-      openssl(
-        ...[
-          "x509",
-          "-req",
-          "-in",
-          file("csr"),
-          "-CA",
-          file("ca"),
-          "-CAkey",
-          file("ca-key"),
-          "-CAcreateserial",
-        ],
-        ...["-days", "1", "-extfile", file("ext"), "-out", file("cert")],
-      );
-      const cli = await startCli(runtime, ["echo", "--tls-cert", file("cert"), "--tls-key", file("key")]);
+      const { files } = certs;
+      const cli = await startCli(runtime, ["echo", "--tls-cert", files.cert, "--tls-key", files.key]);
       expect(cli.banner).toContain(`wss://127.0.0.1:${cli.port}/`);
-      const ws = await open(`wss://localhost:${cli.port}/`, { ca: readFileSync(file("ca")) });
+      const ws = await open(`wss://localhost:${cli.port}/`, { ca: certs.ca });
       ws.send("secure");
       expect((await next(ws)).data).toBe("secure");
       expect(await cli.stop()).toBe(0);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      certs.remove();
     }
   });
 

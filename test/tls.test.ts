@@ -1,41 +1,15 @@
 // wss:// on every runtime's native TLS (node:tls, Deno.listenTls/connectTls, Bun's tls): the
 // runtime's server and client talk to each other, and ws from Node talks to that server.
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, expect, it } from "vitest";
 import WsClient from "ws";
+import { makeCerts } from "./helpers/certs.ts";
 import { RUNTIMES } from "./helpers/runtimes.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "wasmsock-tls-"));
-const file = (name: string) => join(dir, name);
-const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-// A CA and a leaf it signed: rustls (Deno) refuses a self-signed CA as the server's certificate and
-// reads the name from subjectAltName only.
-openssl(
-  "req",
-  "-x509",
-  ...ec,
-  "-days",
-  "1",
-  "-subj",
-  "/CN=wasmsock test CA",
-  "-keyout",
-  file("ca-key"),
-  "-out",
-  file("ca"),
-);
-openssl("req", ...ec, "-subj", "/CN=localhost", "-keyout", file("key"), "-out", file("csr"));
-writeFileSync(file("ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-openssl(
-  ...["x509", "-req", "-in", file("csr"), "-CA", file("ca"), "-CAkey", file("ca-key"), "-CAcreateserial"],
-  ...["-days", "1", "-extfile", file("ext"), "-out", file("cert")],
-);
-const [ca, cert, key] = ["ca", "cert", "key"].map((name) => readFileSync(file(name), "utf8"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const certs = makeCerts();
+const { ca, cert, key } = certs;
+afterAll(() => certs.remove());
 
 function wsEcho(port: number, message: string): Promise<string> {
   return new Promise((resolve, reject) => {
