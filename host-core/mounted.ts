@@ -190,7 +190,7 @@ export class MountedDriver<T> implements Driver<T>, Subscriber {
   readonly remoteAddress: string;
   readonly extensions = "";
   dropped = 0;
-  topics: Set<string> | undefined;
+  topics: string | Set<string> | undefined;
   private ready: ReadyState = OPEN;
   private needDrain = false;
 

@@ -1,10 +1,15 @@
 // A connection's unsent frames, in order, ready for one vectored write: small frames are copied
-// into a shared batch buffer, large payloads kept by reference between them.
+// into a batch buffer, large payloads kept by reference between them, and published frames (laid
+// out one after another in a shared arena) queued as runs of that arena, so fanning out a turn's
+// publishes to thousands of connections allocates a view per connection, not a batch.
 
 // A take's first batch is as large as the last take's bytes (between BATCH_MIN and BATCH_HINT_MAX),
 // so a handshake's close echo takes 1 KiB and a stream of echoes one buffer.
 const BATCH_MIN = 1024;
 const BATCH_HINT_MAX = 64 * 1024;
+// Shared runs kept by reference per take; past them shared frames are copied, so a connection that
+// gets every other frame of an arena does not pin many arenas for a few bytes of each.
+const RUNS_MAX = 2;
 const empty = new Uint8Array(0);
 
 // Node's and Bun's Buffer skips zero-filling memory that is overwritten at once.
@@ -19,6 +24,10 @@ export class Output {
   private batchEnd = 0;
   private batchHint = BATCH_MIN;
   private queued = 0;
+  // The open run of shared frames: run's buffer from run.byteOffset to runEnd.
+  private run: Uint8Array = empty;
+  private runEnd = 0;
+  private runs = 0;
 
   /** Bytes queued and not yet taken. */
   get pending(): number {
@@ -27,6 +36,7 @@ export class Output {
 
   /** Copies src[from, from + len) into the batch. */
   copy(src: Uint8Array, from: number, len: number): void {
+    if (this.runEnd > 0) this.closeRun();
     if (this.batchEnd + len > this.batch.length) this.grow(len);
     // A whole source (a published frame, copied to many batches) needs no view of itself.
     this.batch.set(from === 0 && len === src.length ? src : src.subarray(from, from + len), this.batchEnd);
@@ -41,6 +51,28 @@ export class Output {
     this.queued += payload.length;
   }
 
+  /**
+   * Queues a frame that many connections send (the caller must not change it): by reference,
+   * extending the open run when it starts where the run ends in the same buffer.
+   */
+  share(frame: Uint8Array): void {
+    const len = frame.length;
+    if (this.runEnd > 0 && frame.byteOffset === this.runEnd && frame.buffer === this.run.buffer) {
+      this.runEnd += len;
+      this.queued += len;
+      return;
+    }
+    if (this.runs >= RUNS_MAX) {
+      this.copy(frame, 0, len);
+      return;
+    }
+    this.seal();
+    this.run = frame;
+    this.runEnd = frame.byteOffset + len;
+    this.runs++;
+    this.queued += len;
+  }
+
   /** Everything queued since the last take, in order. */
   take(): Uint8Array[] {
     const tail = this.batchEnd - this.batchStart;
@@ -52,6 +84,7 @@ export class Output {
     } else this.seal();
     const out = this.chunks;
     this.chunks = [];
+    this.runs = 0;
     if (this.queued > 0) this.batchHint = Math.max(BATCH_MIN, Math.min(this.queued, BATCH_HINT_MAX));
     this.batch = empty;
     this.batchStart = this.batchEnd = 0;
@@ -60,9 +93,18 @@ export class Output {
   }
 
   private seal(): void {
-    if (this.batchEnd > this.batchStart)
+    if (this.runEnd > 0) this.closeRun();
+    else if (this.batchEnd > this.batchStart)
       this.chunks.push(this.batch.subarray(this.batchStart, this.batchEnd));
     this.batchStart = this.batchEnd;
+  }
+
+  private closeRun(): void {
+    const run = this.run;
+    const len = this.runEnd - run.byteOffset;
+    this.chunks.push(len === run.length ? run : new Uint8Array(run.buffer, run.byteOffset, len));
+    this.run = empty;
+    this.runEnd = 0;
   }
 
   // The old batch stays referenced by chunks already sealed; later bytes go to a new one.

@@ -22,6 +22,25 @@ export interface Framed {
 // Only its handle is used, for the core's header encoder; it never sends.
 let framer: Session | undefined;
 
+// Small published frames are laid out one after another in an arena, so a connection queues a
+// turn's publishes as one run of it (Output.share). An arena lives while any of its frames waits to
+// be written; larger frames get buffers of their own, so an arena holds at least 16 frames.
+const ARENA = 16 * 1024;
+const ARENA_FRAME_MAX = 1024;
+let arena: Uint8Array = new Uint8Array(0);
+let arenaUsed = 0;
+
+function carve(size: number): Uint8Array {
+  if (size > ARENA_FRAME_MAX) return allocate(size);
+  if (arenaUsed + size > arena.length) {
+    arena = allocate(ARENA);
+    arenaUsed = 0;
+  }
+  const frame = arena.subarray(arenaUsed, arenaUsed + size);
+  arenaUsed += size;
+  return frame;
+}
+
 /**
  * RFC 6455 5.1, 5.2: server frames are not masked, so one frame is valid on every server connection.
  * With `compressed`, `bytes` are the message's DEFLATE bytes and the frame has RSV1 (RFC 7692 6).
@@ -36,7 +55,7 @@ export function frameOnce(bytes: Uint8Array, binary: boolean, compressed?: Uint8
   const at = core.sendPtr;
   if (body.length >= COPY_LIMIT)
     return { frame: core.u8.slice(at, at + h), payload: body, data: bytes, binary };
-  const frame = allocate(h + body.length);
+  const frame = carve(h + body.length);
   frame.set(core.u8.subarray(at, at + h));
   frame.set(body, h);
   return { frame, payload: undefined, data: bytes, binary };
@@ -44,10 +63,21 @@ export function frameOnce(bytes: Uint8Array, binary: boolean, compressed?: Uint8
 
 /** What a topic holds: a socket's driving half. */
 export interface Subscriber {
-  /** The topics it is in; made on its first subscribe. */
-  topics: Set<string> | undefined;
+  /** The topics it is in, kept by Topics: most sockets are in one, which needs no Set. */
+  topics: string | Set<string> | undefined;
   /** Queues a framed message; false when it was not queued (closed, or past backpressureLimit). */
   deliver(message: Framed): boolean;
+}
+
+export function isSubscribed(s: Pick<Subscriber, "topics">, topic: string): boolean {
+  const mine = s.topics;
+  return typeof mine === "string" ? mine === topic : (mine?.has(topic) ?? false);
+}
+
+/** The topics s is in, as a new array. */
+export function topicsOf(s: Pick<Subscriber, "topics">): string[] {
+  const mine = s.topics;
+  return mine === undefined ? [] : typeof mine === "string" ? [mine] : [...mine];
 }
 
 /** Where a backplane hands what other members published; `data` must not be changed afterwards. */
@@ -128,8 +158,10 @@ export class Topics {
       this.member?.subscribe(topic);
     } else if (set.has(s)) return false;
     set.add(s);
-    s.topics ??= new Set();
-    s.topics.add(topic);
+    const mine = s.topics;
+    if (mine === undefined) s.topics = topic;
+    else if (typeof mine === "string") s.topics = new Set([mine, topic]);
+    else mine.add(topic);
     return true;
   }
 
@@ -137,7 +169,8 @@ export class Topics {
   unsubscribe(s: Subscriber, topic: string): boolean {
     const set = this.subscribers.get(topic);
     if (!set?.delete(s)) return false;
-    s.topics?.delete(topic);
+    if (typeof s.topics === "string") s.topics = undefined;
+    else s.topics?.delete(topic);
     if (set.size === 0) {
       this.subscribers.delete(topic);
       this.member?.unsubscribe(topic);
@@ -147,7 +180,7 @@ export class Topics {
 
   /** A socket that closed leaves every topic it was in. */
   leaveAll(s: Subscriber): void {
-    if (s.topics) for (const topic of s.topics) this.unsubscribe(s, topic);
+    for (const topic of topicsOf(s)) this.unsubscribe(s, topic);
   }
 
   count(topic: string): number {

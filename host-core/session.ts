@@ -384,14 +384,11 @@ export class Session {
 
   /**
    * Queues a data frame built elsewhere (a published message, framed once for many server
-   * sessions): `frame` is copied into the batch, then a large payload after it by reference.
+   * sessions): `frame` and a large payload after it, both by reference.
    */
   queueFrame(frame: Uint8Array, payload?: Uint8Array): void {
     this.guard();
-    // Alone in the batch, the shared frame goes by reference: fanning out to thousands of
-    // sessions then allocates nothing per session.
-    if (this.output.pending === 0) this.output.ref(frame);
-    else this.output.copy(frame, 0, frame.length);
+    this.output.share(frame);
     if (payload) this.output.ref(payload);
   }
 

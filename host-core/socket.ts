@@ -7,7 +7,7 @@ import type { Deadlines, Expiring } from "./deadlines.ts";
 import { type WebSocketError, wsError } from "./errors.ts";
 import { bytesOf, invalidPayload, type Payload } from "./payload.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
-import type { Framed, Subscriber, Topics } from "./pubsub.ts";
+import { type Framed, isSubscribed, type Subscriber, type Topics, topicsOf } from "./pubsub.ts";
 import type { Route } from "./router.ts";
 import type { Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
@@ -92,7 +92,7 @@ export interface Driver<T> {
   readonly remoteAddress: string;
   readonly bufferedAmount: number;
   readonly dropped: number;
-  readonly topics: Set<string> | undefined;
+  readonly topics: string | Set<string> | undefined;
   send(data: Payload, binary?: boolean): boolean;
   ping(data?: Payload): void;
   close(code?: number, reason?: string): void;
@@ -214,12 +214,12 @@ export class ServerWebSocket<T = unknown, M = Payload> {
   }
 
   isSubscribed(topic: string): boolean {
-    return this.#driver.topics?.has(topic) ?? false;
+    return isSubscribed(this.#driver, topic);
   }
 
   /** The topics this socket is in. */
   get topics(): string[] {
-    return [...(this.#driver.topics ?? [])];
+    return topicsOf(this.#driver);
   }
 
   /**
@@ -283,7 +283,7 @@ const FAIL_LINGER = 250;
 export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
   readonly ws: ServerWebSocket<T>;
   dropped = 0;
-  topics: Set<string> | undefined;
+  topics: string | Set<string> | undefined;
   private readonly session: Session;
   private readonly events: SessionHandler;
   private batching = false;

@@ -115,6 +115,42 @@ describe("a published message is framed once (RFC 6455 5.2, unmasked server fram
       expect(t.frames().map((f) => `${f.op} ${f.payload.length}`)).toEqual(["1 5", `2 ${large.length}`]);
     }
   });
+  it("a turn's publishes reach every subscriber as one view of the same shared bytes, copied nowhere", async () => {
+    const { server: s, open } = server();
+    const subs = [open(), open(), open()];
+    for (const { ws } of subs) ws.subscribe("t");
+    for (let i = 0; i < 8; i++) s.publish("t", `message ${i}`);
+    await tick();
+    const written = subs.map(({ t }) => t.writes[1]);
+    for (const chunks of written) {
+      expect(chunks).toHaveLength(1);
+      expect(chunks[0].buffer).toBe(written[0][0].buffer);
+      expect(chunks[0].byteOffset).toBe(written[0][0].byteOffset);
+    }
+    for (const { t } of subs)
+      expect(t.frames().map(show)).toEqual(Array.from({ length: 8 }, (_, i) => `1 message ${i}`));
+  });
+
+  it("frames of interleaved topics and a socket's own sends keep their order", async () => {
+    const { server: s, open } = server();
+    const [a, b] = [open(), open()];
+    a.ws.subscribe("x");
+    a.ws.subscribe("y");
+    b.ws.subscribe("x");
+    const expected: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const topic = i % 3 === 0 ? "y" : "x";
+      s.publish(topic, `${topic}${i}`);
+      expected.push(`1 ${topic}${i}`);
+      if (i % 4 === 3) {
+        a.ws.send(`own${i}`);
+        expected.push(`1 own${i}`);
+      }
+    }
+    await tick();
+    expect(a.t.frames().map(show)).toEqual(expected);
+    expect(b.t.frames().map(show)).toEqual(expected.filter((f) => f.startsWith("1 x")));
+  });
 });
 
 describe("topics", () => {
@@ -132,6 +168,13 @@ describe("topics", () => {
     expect(ws.isSubscribed("a")).toBe(false);
     expect(ws.topics).toEqual(["b"]);
     expect(s.subscriberCount("a")).toBe(0);
+    ws.unsubscribe("b");
+    expect(ws.topics).toEqual([]);
+    ws.subscribe("c");
+    expect([ws.isSubscribed("c"), ws.isSubscribed("b")]).toEqual([true, false]);
+    expect(ws.topics).toEqual(["c"]);
+    ws.subscribe("d");
+    expect(ws.topics).toEqual(["c", "d"]);
   });
 
   it("a socket leaves its topics when it closes, and cannot join once closed", async () => {
