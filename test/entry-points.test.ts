@@ -27,3 +27,24 @@ it.each(RUNTIMES)("a bare import of wasmsock loads the %s host", (name, command)
 it("deno loads npm:wasmsock/deno", () => {
   expect(run(RUNTIMES[1][1], "npm.js")).toBe("deno");
 });
+
+it("the inlined builds decode to the built .wasm files where neither fromBase64 nor Buffer exists", () => {
+  writeFileSync(
+    join(project, "inline.js"),
+    [
+      "import { readFileSync } from 'node:fs';",
+      "const NodeBuffer = Buffer;",
+      "const bytes = [];",
+      "const { Module } = WebAssembly;",
+      "WebAssembly.Module = function (b) { bytes.push(NodeBuffer.from(b)); return new Module(b); };",
+      "delete Uint8Array.fromBase64;",
+      "globalThis.Buffer = undefined;",
+      "const { createCore } = await import('wasmsock/internal');",
+      "createCore('simd');",
+      "createCore('scalar');",
+      "const built = ['wasmsock.wasm', 'wasmsock-scalar.wasm'].map((f) => readFileSync(`node_modules/wasmsock/build/${f}`));",
+      "console.log(bytes.map((b, i) => NodeBuffer.compare(b, built[i]) === 0).join(' '));",
+    ].join("\n"),
+  );
+  expect(run(["node"], "inline.js")).toBe("true true");
+});
