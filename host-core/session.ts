@@ -263,10 +263,8 @@ export class Session {
             // Inflated: a view of the inflater's ring.
             h.message?.(u8.slice(ptr, ptr + len), isBinary);
           } else {
-            if (!chunk) {
-              chunk = allocate(inputLen);
-              chunk.set(u8.subarray(inputPtr, inputPtr + inputLen));
-            }
+            // A plain Uint8Array: its views cost 20-40% less to make than a Buffer's (Node, Bun).
+            chunk ??= u8.slice(inputPtr, inputPtr + inputLen);
             h.message?.(chunk.subarray(ptr - inputPtr, ptr - inputPtr + len), isBinary);
           }
         } else this.onPiece(u8, isBinary, flags, ptr, len, u32[e + W_AUX], h);
