@@ -10,6 +10,8 @@ const BATCH_HINT_MAX = 64 * 1024;
 // Shared runs kept by reference per take; past them shared frames are copied, so a connection that
 // gets every other frame of an arena does not pin many arenas for a few bytes of each.
 const RUNS_MAX = 2;
+// The longest frame header: 2 bytes, 8 of length, 4 of mask.
+const HEADER_MAX = 14;
 const empty = new Uint8Array(0);
 
 // Node's and Bun's Buffer skips zero-filling memory that is overwritten at once.
@@ -38,9 +40,14 @@ export class Output {
   copy(src: Uint8Array, from: number, len: number): void {
     if (this.runEnd > 0) this.closeRun();
     if (this.batchEnd + len > this.batch.length) this.grow(len);
+    const batch = this.batch;
+    const at = this.batchEnd;
+    // A header is copied byte by byte: making a view to set() it cost more than the copy (echoing
+    // 32 B messages through Session, 9.3 -> 12.5 M/s on Node and Bun).
+    if (len <= HEADER_MAX) for (let i = 0; i < len; i++) batch[at + i] = src[from + i];
     // A whole source (a published frame, copied to many batches) needs no view of itself.
-    this.batch.set(from === 0 && len === src.length ? src : src.subarray(from, from + len), this.batchEnd);
-    this.batchEnd += len;
+    else batch.set(from === 0 && len === src.length ? src : src.subarray(from, from + len), at);
+    this.batchEnd = at + len;
     this.queued += len;
   }
 
