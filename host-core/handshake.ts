@@ -55,8 +55,7 @@ export type HeaderFields = Record<string, string> | Iterable<readonly [string, s
 
 export const DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
 
-// Header bytes are ISO-8859-1 (RFC 7230 3.2.4); latin1 keeps every byte as one code unit.
-const latin1 = new TextDecoder("latin1");
+// Header bytes are ISO-8859-1 (RFC 7230 3.2.4): core.latin1() keeps every byte as one code unit.
 const encoder = new TextEncoder();
 
 const reasons: Record<number, string> = {
@@ -205,15 +204,8 @@ function method(bytes: Uint8Array): string {
   return end > 0 ? String.fromCharCode.apply(null, bytes.subarray(0, end) as unknown as number[]) : "";
 }
 
-// Short fields are built in JS: cheaper than a decoder call, which is an op in Deno.
-const SHORT_TEXT = 64;
-
 function text(core: Core, ptr: number, len: number): string {
-  if (len === 0) return "";
-  const bytes = core.u8.subarray(ptr, ptr + len);
-  return len <= SHORT_TEXT
-    ? String.fromCharCode.apply(null, bytes as unknown as number[])
-    : latin1.decode(bytes);
+  return len === 0 ? "" : core.latin1(ptr, len);
 }
 
 // RFC 7230 7: a #list; empty elements are skipped.

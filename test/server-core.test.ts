@@ -580,6 +580,24 @@ describe("request header fields", () => {
     );
     expect(fields).toEqual(["a", "b", "c"]);
   });
+
+  it("are ISO-8859-1: every byte is the code point of its value, 80..9F included, short or long", () => {
+    const bytes = [0x80, 0x9f, 0xa0, 0xe9, 0xff];
+    const value = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => bytes[i % bytes.length]));
+    const head = Buffer.concat([
+      Buffer.from(upgradeRequest("example.com", "/", KEY, []).replace(/\r\n\r\n$/, "\r\n"), "latin1"),
+      Buffer.from("x-short: "),
+      value(5),
+      Buffer.from("\r\nx-long: "),
+      value(300),
+      Buffer.from("\r\n\r\n"),
+    ]);
+    const req = parseUpgrade(head);
+    expect(req.status).toBe(101);
+    const codes = (s: string | undefined) => [...(s ?? "")].map((c) => c.charCodeAt(0));
+    expect(codes(req.headers["x-short"])).toEqual([...value(5)]);
+    expect(codes(req.headers["x-long"])).toEqual([...value(300)]);
+  });
 });
 
 describe("lifecycle", () => {
