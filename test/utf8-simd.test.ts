@@ -298,9 +298,9 @@ describe.each(builds)("utf8Step, %s build, returns Table 3-7's state", (_, core)
       "c2",
       "e0a0",
     ];
-    for (let run = 0; run <= 3 * 64 + 1; run++)
+    for (let run = 0; run <= 5 * 64 + 1; run++)
       for (const e of errors)
-        for (const tail of [0, 1, 15, 16, 64]) {
+        for (const tail of [0, 1, 15, 16, 64, 130]) {
           const bytes = cat(ascii(run), Buffer.from(e, "hex"), ascii(tail));
           agrees(core, ACCEPT, bytes);
           agrees(core, ACCEPT, bytes, [run], 16 + 5);
