@@ -6,6 +6,9 @@
 // (CLASSES); each class has a 64-bit row (ROWS). A state is a bit offset into a row, and
 // `(row >> state) & 63` is the next state, so one step costs two table loads that do not depend on
 // the state and a shift that does.
+//
+// The SIMD build checks whole 16-byte blocks with vectors (blocksValid, below) and leaves the DFA the
+// bytes before and after them, so both builds return the same state for every input.
 
 /** At a character boundary: the bytes so far are valid UTF-8. */
 export const UTF8_ACCEPT: u32 = 0;
