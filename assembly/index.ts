@@ -16,7 +16,7 @@ export {
   sessionOpen,
   sessionState,
 } from "./session";
-export { utf8Valid } from "./utf8";
+export { utf8Step, utf8Valid } from "./utf8";
 
 export function inputPtr(): usize {
   return inputBase;

@@ -106,13 +106,13 @@ function smallStream(): Stream {
   };
 }
 
-function largeStream(): Stream {
-  const payloads = Array.from({ length: 4 }, () => utf8Payload(LARGE, 64));
+function largeStream(name: string, every: number): Stream {
+  const payloads = Array.from({ length: 4 }, () => utf8Payload(LARGE, every));
   const bytes = Buffer.allocUnsafe(LARGE_MESSAGES * frameSize(LARGE));
   let at = 0;
   for (let i = 0; i < LARGE_MESSAGES; i++) at = maskedText(payloads[i & 3], bytes, at);
   return {
-    name: "1 MiB text",
+    name,
     bytes,
     messages: LARGE_MESSAGES,
     payloadBytes: LARGE_MESSAGES * LARGE,
@@ -234,7 +234,7 @@ function median(xs: number[]): number {
 
 // ---- run -----------------------------------------------------------------------------------
 
-const streams = [smallStream(), largeStream()];
+const streams = [smallStream(), largeStream("1 MiB text", 64), largeStream("1 MiB multi-byte text", 1)];
 const prepared = streams.map(prepare);
 // One set of contenders per scenario so each session/receiver keeps a clean frame boundary.
 const lineup = streams.map(() => [ours("simd"), ours("scalar"), ws(), copy()]);

@@ -50,6 +50,8 @@ export interface CoreExports {
   /** Regions of DEFLATE_IN_CAP bytes in and deflateBound(DEFLATE_IN_CAP) out, made on first use. */
   deflateInPtr(): number;
   deflateOutPtr(): number;
+  /** Incremental UTF-8 validation (assembly/utf8.ts): 0 accept, 6 reject, else mid-character. */
+  utf8Step(state: number, ptr: number, len: number): number;
   utf8Valid(ptr: number, len: number): number;
   closeCodeValid(code: number): number;
   parseRequest(ptr: number, len: number, maxBytes: number, maxHeaders: number): number;

@@ -329,33 +329,34 @@ function asciiWith(ch: u8[], at: i32, len: i32): u8[] {
   return bytes;
 }
 
-describe("utf8: the ASCII fast path (16-byte SIMD, 8-byte scalar blocks)", () => {
-  it("a 2-, 3- or 4-byte character at every offset 0..32 of ASCII text is accepted", () => {
+describe("utf8: the fast paths (SIMD: 16-byte blocks, ASCII tested per 128 bytes; scalar: 8-byte ASCII blocks)", () => {
+  it("a 2-, 3- or 4-byte character at every offset 0..160 of ASCII text is accepted", () => {
     const chars: u8[][] = [
       [0xc2, 0xa9],
       [0xe2, 0x82, 0xac],
       [0xf0, 0x9f, 0x98, 0x80],
     ];
     for (let c = 0; c < chars.length; c++) {
-      for (let at = 0; at <= 32; at++) accepts(asciiWith(chars[c], at, 64));
+      for (let at = 0; at <= 160; at++) accepts(asciiWith(chars[c], at, 200));
     }
   });
-  it("ASCII text ending inside a character at every offset 0..32 ends mid-character", () => {
+  it("ASCII text ending inside a character at every offset 0..160 ends mid-character", () => {
     const ch: u8[] = [0xf0, 0x9f, 0x98, 0x80];
-    for (let at = 0; at <= 32; at++) {
+    for (let at = 0; at <= 160; at++) {
       for (let cut = 1; cut < 4; cut++) endsMidCharacter(asciiWith(ch, at, at + cut));
     }
   });
-  it("a lone continuation byte or ff at every offset 0..48 of ASCII text is rejected there", () => {
-    for (let at = 0; at <= 48; at++) {
-      rejectsAt(asciiWith([0x80], at, 64), at);
-      rejectsAt(asciiWith([0xff], at, 64), at);
+  it("a lone continuation byte or ff at every offset 0..160 of ASCII text is rejected there", () => {
+    for (let at = 0; at <= 160; at++) {
+      rejectsAt(asciiWith([0x80], at, 200), at);
+      rejectsAt(asciiWith([0xff], at, 200), at);
     }
   });
-  it("a character cut short by ASCII at every offset 0..32 is rejected at the ASCII byte", () => {
-    for (let at = 0; at <= 32; at++) {
-      rejectsAt(asciiWith([0xe2, 0x82], at, 64), at + 2);
-      rejectsAt(asciiWith([0xf0, 0x9f, 0x98], at, 64), at + 3);
+  it("a character cut short by ASCII at every offset 0..160 is rejected at the ASCII byte", () => {
+    // At 125 and 126 the ASCII after the character is a whole 128-byte SIMD step.
+    for (let at = 0; at <= 160; at++) {
+      rejectsAt(asciiWith([0xe2, 0x82], at, 256), at + 2);
+      rejectsAt(asciiWith([0xf0, 0x9f, 0x98], at, 256), at + 3);
     }
   });
   it("ASCII after a call that ended mid-character (e2 82 | 32 x 'a') is rejected at its first byte", () => {
