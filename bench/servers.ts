@@ -67,6 +67,37 @@ export const SERVERS: Record<string, ServerSpec> = {
   },
 };
 
+/**
+ * Reference servers: not contestants, never in a ratio. A floor is the runtime's raw TCP API holding an
+ * upgraded socket and nothing more, measured only in the memory scenarios (what a connection costs
+ * before any WebSocket work). The ceiling is a TCP echo, measured only in the throughput scenarios
+ * (the highest rate this generator can drive here); one for every runtime, since it bounds the
+ * generator, not a runtime.
+ */
+export interface ReferenceSpec extends ServerSpec {
+  role: "floor" | "ceiling";
+}
+
+function reference(role: "floor" | "ceiling", runtime: Runtime, file: string): ReferenceSpec {
+  const run = runtime === "node" ? ["node"] : runtime === "deno" ? ["deno", "run", "-A"] : ["bun"];
+  return { role, runtime, ours: false, argv: [...run, file], needs: file, flags: ["--deflate"] };
+}
+
+export const REFERENCES: Record<string, ReferenceSpec> = {
+  "node-floor": reference("floor", "node", "bench/peers/node-floor.js"),
+  "deno-floor": reference("floor", "deno", "bench/peers/deno-floor.ts"),
+  "bun-floor": reference("floor", "bun", "bench/peers/bun-floor.ts"),
+  ceiling: { ...reference("ceiling", "node", "bench/peers/tcp-ceiling.js"), flags: ["--deflate", "--close"] },
+};
+
+/** The floor server of `runtime`'s table, and the one ceiling. */
+export function references(runtime: Runtime): { floor?: string; ceiling: string } {
+  const floor = Object.keys(REFERENCES).find(
+    (n) => REFERENCES[n].role === "floor" && REFERENCES[n].runtime === runtime,
+  );
+  return { floor, ceiling: "ceiling" };
+}
+
 /** The first of `args` the server has no mode for, or undefined if it takes them all. */
 export function unsupported(spec: ServerSpec, args: readonly string[]): string | undefined {
   return args.find((a) => !(spec.flags ?? []).includes(a));
