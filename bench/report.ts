@@ -94,6 +94,8 @@ export function formatFraction(f: number | undefined): string {
 }
 
 const SATURATED = 0.9;
+/** A figure this far above the ceiling is more than noise: the ceiling server, not the generator, limited it. */
+const ABOVE = 1.05;
 
 /**
  * Which side of the ceiling run saturated its core, so whether the ceiling is the generator's. The
@@ -109,7 +111,9 @@ export function ceilingBound(c: Cell): string | undefined {
     cored.length > 0
       ? [median(cored.map((r) => r.serverCore!)), median(cored.map((r) => r.generatorCore!))]
       : [median(s.map((r) => r.serverCpu!)), median(s.map((r) => r.generatorCpu!))];
-  const facts = cored.length > 0 ? `cores busy srv ${srv.toFixed(2)} gen ${gen.toFixed(2)}, ${cpu}` : cpu;
+  const other = median(s.map((r) => r.otherCpu ?? 0));
+  const disturbed = other > 0.1 ? `; DISTURBED: other processes used ${other.toFixed(2)} cores` : "";
+  const facts = `${cored.length > 0 ? `cores busy srv ${srv.toFixed(2)} gen ${gen.toFixed(2)}, ` : ""}${cpu}${disturbed}`;
   if (gen >= SATURATED) return `the generator's limit (${facts})`;
   if (srv >= SATURATED) return `the ceiling server's limit (${facts}): the generator could drive more`;
   return `neither core saturated (${facts}): the window, not CPU, limits it`;
@@ -191,9 +195,9 @@ function notes(rows: Row[]): string[] {
     for (const r of ceiled) {
       const bound = ceilingBound(r.ceiling!);
       if (bound !== undefined) out.push(`  ${r.scenario.name}: ceiling is ${bound}`);
-      const above = ofCeiling(r).flatMap((f, i) => (f !== undefined && f > 1 ? [r.cells[i].server] : []));
+      const above = ofCeiling(r).flatMap((f, i) => (f !== undefined && f > ABOVE ? [r.cells[i].server] : []));
       if (above.length > 0)
-        out.push(`  ${r.scenario.name}: ${above.join(", ")} above the ceiling: not a ceiling here`);
+        out.push(`  ${r.scenario.name}: ${above.join(", ")} more than 5% above the ceiling: no ceiling here`);
     }
   }
   return out;
