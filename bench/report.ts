@@ -189,7 +189,7 @@ function notes(rows: Row[]): string[] {
   if (ceiled.length > 0) {
     const ceiling = ceiled[0].ceiling!.server;
     out.push(
-      `${ceiling}: the same load against a node:net echo of the raw bytes, counted by bytes. "of ceiling" ` +
+      `${ceiling}: the same load against a raw TCP echo (no WebSocket work), counted by bytes. "of ceiling" ` +
         `(${names}): each figure as a fraction of the most this generator drove`,
     );
     for (const r of ceiled) {

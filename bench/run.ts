@@ -1,6 +1,6 @@
 // npm run bench: our echo server against peers on the same runtime, interleaved, medians reported.
 // Usage: npx tsx bench/run.ts [--runtime node|deno|bun|all] [--scenarios small,fanout,...] [--rounds N]
-//        [--duration S] [--warmup S] [--servers a,b] [--json FILE]
+//        [--duration S] [--warmup S] [--servers a,b] [--ceiling ceiling|ceiling-node] [--json FILE]
 // Beside them, in the same rounds, reference servers (bench/servers.ts REFERENCES): the runtime's floor
 // in the memory scenarios, the generator's ceiling (a TCP echo) in the throughput scenarios.
 import { writeFileSync } from "node:fs";
@@ -22,6 +22,7 @@ import {
 import { SCENARIOS } from "./scenarios/index.ts";
 import type { Result, Scenario, Target, Timing } from "./scenarios/scenario.ts";
 import {
+  floorOf,
   killAll,
   missing,
   PUBSUB_SERVERS,
@@ -29,7 +30,6 @@ import {
   RUNTIMES,
   type Running,
   type Runtime,
-  references,
   SERVERS,
   type ServerSpec,
   start,
@@ -42,6 +42,8 @@ interface Options {
   rounds: number;
   timing: Timing;
   servers: string[] | undefined;
+  /** The reference server that gives the throughput scenarios' ceiling. */
+  ceiling: string;
   json: string | undefined;
 }
 
@@ -60,6 +62,7 @@ function parse(): Options {
       duration: { type: "string", default: "3" },
       warmup: { type: "string", default: "0.5" },
       servers: { type: "string" },
+      ceiling: { type: "string", default: "ceiling" },
       json: { type: "string" },
     },
   });
@@ -81,6 +84,8 @@ function parse(): Options {
       fail(`${name} is a reference server: it runs beside every scenario it applies to`);
     if (!(name in SERVERS || name in PUBSUB_SERVERS)) fail(`unknown server ${name}`);
   }
+  const ceiling = values.ceiling;
+  if (REFERENCES[ceiling]?.role !== "ceiling") fail(`${ceiling} is no ceiling server`);
   const rounds = Number(values.rounds);
   const durationS = Number(values.duration);
   const warmupS = Number(values.warmup);
@@ -91,6 +96,7 @@ function parse(): Options {
     rounds,
     timing: { warmupS, durationS },
     servers,
+    ceiling,
     json: values.json,
   };
 }
@@ -121,7 +127,8 @@ function referenceSlots(title: string, options: Options, kind: Kind): References
   if (kind !== "echo") return {};
   const runtime = options.servers === undefined ? (title as Runtime) : SERVERS[options.servers[0]]?.runtime;
   if (runtime === undefined) return {};
-  const { floor, ceiling } = references(runtime);
+  const floor = floorOf(runtime);
+  const ceiling = options.ceiling;
   const slot = (name: string | undefined): Slot | undefined =>
     name !== undefined && available(name, REFERENCES[name])
       ? { label: name, spec: REFERENCES[name] }

@@ -1,5 +1,5 @@
-// The generator's ceiling for the throughput scenarios: node:net, a 101 with node:crypto's SHA-1, then
-// every byte received is written back unchanged, with no WebSocket work. The echoes are the client's
+// A ceiling for the throughput scenarios on node:net (bun-ceiling.ts, the default, drove more here):
+// a 101 with node:crypto's SHA-1, then every byte received is written back unchanged, no WebSocket work. The echoes are the client's
 // own masked frames, which no WebSocket server may send (RFC 6455 section 5.1): the generator counts
 // them by bytes in its ceiling run (bench/scenarios/ceiling.ts) instead of parsing them.
 // Run with: node bench/peers/tcp-ceiling.js [--deflate] [--close] --port N
