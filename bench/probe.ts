@@ -1,6 +1,7 @@
-// Before a server is measured: one exact round trip per message kind, compared byte for byte.
+// Before a server is measured: one exact round trip per message kind, compared byte for byte; the
+// reference servers (floors, ceiling) are checked for what they do instead.
 import { closeFrame, maskedFrame, OP_BINARY, OP_CLOSE, OP_TEXT } from "./frames.ts";
-import { openWebSocket } from "./handshake.ts";
+import { type Opened, openWebSocket } from "./handshake.ts";
 import { binaryPayload, textPayload } from "./payloads.ts";
 
 interface Frame {
@@ -83,4 +84,62 @@ export async function probeEcho(port: number): Promise<void> {
     }
   });
   if (got[CASES.length]?.opcode !== OP_CLOSE) throw new Error("probe: close not answered with close");
+}
+
+/** Throws unless `port` completed the handshake (openWebSocket checks it) and `check` passes on it. */
+async function probeRaw(port: number, what: string, check: (socket: Opened) => Promise<void>): Promise<void> {
+  const opened = await openWebSocket(port);
+  try {
+    await check(opened);
+  } catch (e) {
+    throw new Error(`probe (${what}): ${(e as Error).message}`);
+  } finally {
+    opened.socket.resetAndDestroy();
+  }
+}
+
+const HOLD_MS = 300;
+
+/** A floor server: after the 101 it holds the connection and answers nothing, not even a close. */
+export function probeHold(port: number): Promise<void> {
+  return probeRaw(port, "floor", ({ socket, rest }) => {
+    if (rest.length > 0) return Promise.reject(new Error("bytes after the 101"));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, HOLD_MS);
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        reject(new Error(why));
+      };
+      socket.on("data", () => fail("it answered; a floor only holds the socket"));
+      socket.on("close", () => fail("it closed the connection"));
+      socket.write(Buffer.concat([maskedFrame(OP_TEXT, textPayload(32)), closeFrame()]));
+    });
+  });
+}
+
+/** The ceiling server: after the 101 every byte comes back unchanged, masked frames included. */
+export function probeRawEcho(port: number): Promise<void> {
+  return probeRaw(port, "ceiling", ({ socket, rest }) => {
+    const sent = Buffer.concat([maskedFrame(OP_BINARY, binaryPayload(70_000)), closeFrame()]);
+    let received = rest;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish("timed out"), 10_000);
+      const finish = (why?: string) => {
+        clearTimeout(timer);
+        if (why === undefined) resolve();
+        else reject(new Error(why));
+      };
+      const check = () => {
+        if (received.length < sent.length) return;
+        finish(received.equals(sent) ? undefined : "the echo differs from what was sent");
+      };
+      socket.on("data", (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        check();
+      });
+      socket.on("close", () => finish("it closed the connection"));
+      socket.write(sent);
+      check();
+    });
+  });
 }

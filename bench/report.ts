@@ -11,8 +11,16 @@ export interface Cell {
 
 export interface Row {
   scenario: Scenario;
+  /** The contestants: ours first, then the peer. */
   cells: Cell[];
+  /** The runtime's floor server, in the memory scenarios. */
+  floor?: Cell;
+  /** The TCP echo ceiling, in the throughput scenarios. */
+  ceiling?: Cell;
 }
+
+/** The issue's target for idle memory: ours at most this many KiB per connection above the floor. */
+export const FLOOR_TARGET_KIB = 0.5;
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -48,6 +56,69 @@ function formatCpu(c: Cell): string {
   return rss.length > 0 ? `${cpu} rss ${median(rss).toFixed(0)} MiB` : cpu;
 }
 
+/** The cell's median, or undefined if it failed, was skipped or has no results. */
+export function cellMedian(c: Cell | undefined): number | undefined {
+  if (c === undefined || c.errors.length > 0 || c.results.length === 0) return undefined;
+  return median(c.results.map((r) => r.value));
+}
+
+/** Each contestant's median minus the floor's: what the server adds to a bare connection. */
+export function overFloor(row: Row): (number | undefined)[] {
+  const floor = cellMedian(row.floor);
+  return row.cells.map((c) => {
+    const m = cellMedian(c);
+    return floor === undefined || m === undefined ? undefined : m - floor;
+  });
+}
+
+/** Each contestant's median as a fraction of the ceiling's: how close to what the generator can drive. */
+export function ofCeiling(row: Row): (number | undefined)[] {
+  const ceiling = cellMedian(row.ceiling);
+  return row.cells.map((c) => {
+    const m = cellMedian(c);
+    return ceiling === undefined || ceiling === 0 || m === undefined ? undefined : m / ceiling;
+  });
+}
+
+/** "+0.42" or "−0.10" (a real minus sign): KiB per connection above the floor. */
+export function formatOverFloor(d: number | undefined): string {
+  if (d === undefined) return "-";
+  const s = Math.abs(d).toFixed(2);
+  return s === "0.00" ? "+0.00" : `${d < 0 ? "\u2212" : "+"}${s}`;
+}
+
+/** "38%", "4.2%" below one tenth, so small fractions keep two digits. */
+export function formatFraction(f: number | undefined): string {
+  if (f === undefined) return "-";
+  return `${(f * 100).toFixed(f < 0.1 ? 1 : 0)}%`;
+}
+
+const SATURATED = 0.9;
+/** A figure this far above the ceiling is more than noise: the ceiling server, not the generator, limited it. */
+const ABOVE = 1.05;
+
+/**
+ * Which side of the ceiling run saturated its core, so whether the ceiling is the generator's. The
+ * pinned cores' busy time (softirq included, where loopback TCP is processed) decides when known.
+ */
+export function ceilingBound(c: Cell): string | undefined {
+  const s = c.results.filter((r) => r.serverCpu !== undefined);
+  if (s.length === 0 || c.errors.length > 0) return undefined;
+  const m = (f: (r: Result) => number) => median(s.map(f)).toFixed(2);
+  const cpu = `process cpu srv ${m((r) => r.serverCpu!)} gen ${m((r) => r.generatorCpu!)}`;
+  const cored = s.filter((r) => r.serverCore !== undefined);
+  const [srv, gen] =
+    cored.length > 0
+      ? [median(cored.map((r) => r.serverCore!)), median(cored.map((r) => r.generatorCore!))]
+      : [median(s.map((r) => r.serverCpu!)), median(s.map((r) => r.generatorCpu!))];
+  const other = median(s.map((r) => r.otherCpu ?? 0));
+  const disturbed = other > 0.1 ? `; DISTURBED: other processes used ${other.toFixed(2)} cores` : "";
+  const facts = `${cored.length > 0 ? `cores busy srv ${srv.toFixed(2)} gen ${gen.toFixed(2)}, ` : ""}${cpu}${disturbed}`;
+  if (gen >= SATURATED) return `the generator's limit (${facts})`;
+  if (srv >= SATURATED) return `the ceiling server's limit (${facts}): the generator could drive more`;
+  return `neither core saturated (${facts}): the window, not CPU, limits it`;
+}
+
 /** First server over second; for lower-is-better units a ratio below 1 still means "first is better". */
 export function ratio(row: Row): number | undefined {
   const [a, b] = row.cells;
@@ -56,46 +127,106 @@ export function ratio(row: Row): number | undefined {
   return median(a.results.map((r) => r.value)) / median(b.results.map((r) => r.value));
 }
 
-export function table(title: string, rows: Row[]): string {
+interface Column {
+  header: string;
+  cell(row: Row): string;
+  /** Left-aligned (names) rather than right-aligned (figures). */
+  left?: boolean;
+  /** Left out of the table when every row's cell is empty (no floor or no ceiling measured). */
+  optional?: boolean;
+}
+
+function ratioCell(row: Row): string {
+  const r = ratio(row);
+  if (row.cells[1].unsupported !== undefined) return "no peer";
+  if (r === undefined) return "-";
+  return `${r.toFixed(2)}${row.scenario.higherIsBetter ? "" : " (lower=better)"}`;
+}
+
+/** One figure per contestant, in the table's order: "+2.55 / +1.64". */
+const each = (xs: (number | undefined)[], f: (x: number | undefined) => string) =>
+  xs.every((x) => x === undefined) ? "" : xs.map(f).join(" / ");
+
+function columns(rows: Row[]): Column[] {
   const names = rows[0]?.cells.map((c) => c.server) ?? [];
-  const header = ["scenario", "unit", ...names];
-  if (names.length === 2) header.push(`${names[0]}/${names[1]}`);
-  header.push(...names.map((n) => `cpu srv/gen ${n}`));
-  const body = rows.map((row) => {
-    const line = [
-      row.scenario.name,
-      row.scenario.unit,
-      ...row.cells.map((c) => formatCell(c, row.scenario.unit)),
-    ];
-    if (names.length === 2) {
-      const r = ratio(row);
-      const noPeer = row.cells[1].unsupported !== undefined;
-      line.push(
-        noPeer
-          ? "no peer"
-          : r === undefined
-            ? "-"
-            : `${r.toFixed(2)}${row.scenario.higherIsBetter ? "" : " (lower=better)"}`,
+  const floorName = rows.find((r) => r.floor)?.floor?.server ?? "floor";
+  const ceilingName = rows.find((r) => r.ceiling)?.ceiling?.server ?? "ceiling";
+  const ref = (c: Cell | undefined, unit: string) => (c === undefined ? "" : formatCell(c, unit));
+  return [
+    { header: "scenario", cell: (r) => r.scenario.name, left: true },
+    { header: "unit", cell: (r) => r.scenario.unit, left: true },
+    ...names.map((n, i): Column => ({ header: n, cell: (r) => formatCell(r.cells[i], r.scenario.unit) })),
+    ...(names.length === 2 ? [{ header: `${names[0]}/${names[1]}`, cell: ratioCell }] : []),
+    { header: floorName, cell: (r) => ref(r.floor, r.scenario.unit), optional: true },
+    { header: "over floor", cell: (r) => each(overFloor(r), formatOverFloor), optional: true },
+    { header: ceilingName, cell: (r) => ref(r.ceiling, r.scenario.unit), optional: true },
+    { header: "of ceiling", cell: (r) => each(ofCeiling(r), formatFraction), optional: true },
+    ...names.map((n, i): Column => ({ header: `cpu srv/gen ${n}`, cell: (r) => formatCpu(r.cells[i]) })),
+  ];
+}
+
+/** Lines under the table: what the reference columns mean, the floor target, the ceiling's bound. */
+function notes(rows: Row[]): string[] {
+  const names = rows[0]?.cells.map((c) => c.server).join(" / ") ?? "";
+  const out: string[] = [];
+  const floored = rows.filter((r) => r.floor !== undefined);
+  if (floored.length > 0) {
+    const floor = floored[0].floor!.server;
+    out.push(
+      `${floor}: the runtime's raw TCP API, a 101, then the socket only held. "over floor" ` +
+        `(${names}): what each server adds to an idle connection; target for ours \u2264 +${FLOOR_TARGET_KIB.toFixed(2)} KiB`,
+    );
+    for (const r of floored) {
+      const d = overFloor(r)[0];
+      if (d === undefined) continue;
+      const verdict = d <= FLOOR_TARGET_KIB ? "met" : "MISSED";
+      out.push(
+        `  ${r.scenario.name}: ${r.cells[0].server} \u2212 ${floor} = ${formatOverFloor(d)} KiB/conn, target ${verdict}`,
       );
     }
-    line.push(...row.cells.map(formatCpu));
-    return line;
-  });
+  }
+  const ceiled = rows.filter((r) => r.ceiling !== undefined);
+  if (ceiled.length > 0) {
+    const ceiling = ceiled[0].ceiling!.server;
+    out.push(
+      `${ceiling}: the same load against a raw TCP echo (no WebSocket work), counted by bytes. "of ceiling" ` +
+        `(${names}): each figure as a fraction of the most this generator drove`,
+    );
+    for (const r of ceiled) {
+      const bound = ceilingBound(r.ceiling!);
+      if (bound !== undefined) out.push(`  ${r.scenario.name}: ceiling is ${bound}`);
+      const above = ofCeiling(r).flatMap((f, i) => (f !== undefined && f > ABOVE ? [r.cells[i].server] : []));
+      if (above.length > 0)
+        out.push(`  ${r.scenario.name}: ${above.join(", ")} more than 5% above the ceiling: no ceiling here`);
+    }
+  }
+  return out;
+}
+
+export function table(title: string, rows: Row[]): string {
+  const cols = columns(rows).filter((c) => !c.optional || rows.some((r) => c.cell(r) !== ""));
+  const header = cols.map((c) => c.header);
+  const body = rows.map((row) => cols.map((c) => c.cell(row)));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((l) => l[i].length)));
   const fmt = (l: string[]) =>
-    l.map((s, i) => (i < 2 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join("  ");
-  const all = rows.flatMap((r) => r.cells.flatMap((c) => c.results));
+    l
+      .map((s, i) => (cols[i].left ? s.padEnd(widths[i]) : s.padStart(widths[i])))
+      .join("  ")
+      .trimEnd();
+  const cellsOf = (r: Row) => [...r.cells, ...(r.floor ? [r.floor] : []), ...(r.ceiling ? [r.ceiling] : [])];
+  const all = rows.flatMap((r) => cellsOf(r).flatMap((c) => c.results));
   const disturbed = all.filter((r) => (r.otherCpu ?? 0) > 0.1).length;
   const warning =
     disturbed === 0
       ? []
       : [`warning: ${disturbed} of ${all.length} measurements ran while other processes used > 0.1 core`];
-  const errors = rows.flatMap((r) => r.cells.flatMap((c) => c.errors.map((e) => `  ${c.server}: ${e}`)));
+  const errors = rows.flatMap((r) => cellsOf(r).flatMap((c) => c.errors.map((e) => `  ${c.server}: ${e}`)));
   return [
     `\n== ${title} ==`,
     fmt(header),
     widths.map((w) => "-".repeat(w)).join("  "),
     ...body.map(fmt),
+    ...notes(rows),
     ...warning,
     ...(errors.length > 0 ? ["errors:", ...errors] : []),
   ].join("\n");

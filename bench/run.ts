@@ -1,18 +1,32 @@
 // npm run bench: our echo server against peers on the same runtime, interleaved, medians reported.
 // Usage: npx tsx bench/run.ts [--runtime node|deno|bun|all] [--scenarios small,fanout,...] [--rounds N]
-//        [--duration S] [--warmup S] [--servers a,b] [--json FILE]
+//        [--duration S] [--warmup S] [--servers a,b] [--ceiling ceiling|ceiling-node] [--json FILE]
+// Beside them, in the same rounds, reference servers (bench/servers.ts REFERENCES): the runtime's floor
+// in the memory scenarios, the generator's ceiling (a TCP echo) in the throughput scenarios.
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { canPin, relaunchPinned } from "./launch.ts";
-import { probeEcho } from "./probe.ts";
-import { type Cell, median, type Row, ratio, spread, table } from "./report.ts";
-import { SCENARIOS } from "./scenarios/index.ts";
-import type { Scenario, Timing } from "./scenarios/scenario.ts";
+import { probeEcho, probeHold, probeRawEcho } from "./probe.ts";
 import {
+  type Cell,
+  FLOOR_TARGET_KIB,
+  median,
+  ofCeiling,
+  overFloor,
+  type Row,
+  ratio,
+  spread,
+  table,
+} from "./report.ts";
+import { SCENARIOS } from "./scenarios/index.ts";
+import type { Result, Scenario, Target, Timing } from "./scenarios/scenario.ts";
+import {
+  floorOf,
   killAll,
   missing,
   PUBSUB_SERVERS,
+  REFERENCES,
   RUNTIMES,
   type Running,
   type Runtime,
@@ -28,6 +42,8 @@ interface Options {
   rounds: number;
   timing: Timing;
   servers: string[] | undefined;
+  /** The reference server that gives the throughput scenarios' ceiling. */
+  ceiling: string;
   json: string | undefined;
 }
 
@@ -46,6 +62,7 @@ function parse(): Options {
       duration: { type: "string", default: "3" },
       warmup: { type: "string", default: "0.5" },
       servers: { type: "string" },
+      ceiling: { type: "string", default: "ceiling" },
       json: { type: "string" },
     },
   });
@@ -62,8 +79,13 @@ function parse(): Options {
   const runtime = values.runtime ?? (pubsubOnly ? "all" : "node");
   if (runtime !== "all" && !RUNTIMES.includes(runtime as Runtime)) fail(`unknown runtime ${runtime}`);
   const servers = values.servers?.split(",");
-  for (const name of servers ?? [])
+  for (const name of servers ?? []) {
+    if (name in REFERENCES)
+      fail(`${name} is a reference server: it runs beside every scenario it applies to`);
     if (!(name in SERVERS || name in PUBSUB_SERVERS)) fail(`unknown server ${name}`);
+  }
+  const ceiling = values.ceiling;
+  if (REFERENCES[ceiling]?.role !== "ceiling") fail(`${ceiling} is no ceiling server`);
   const rounds = Number(values.rounds);
   const durationS = Number(values.duration);
   const warmupS = Number(values.warmup);
@@ -74,6 +96,7 @@ function parse(): Options {
     rounds,
     timing: { warmupS, durationS },
     servers,
+    ceiling,
     json: values.json,
   };
 }
@@ -83,6 +106,34 @@ type Kind = "echo" | "pubsub";
 interface Slot {
   label: string;
   spec: ServerSpec;
+}
+
+function available(name: string, spec: ServerSpec): boolean {
+  const absent = missing(spec);
+  if (absent !== undefined) console.log(`skipping ${name}: ${absent} not found (build it first)`);
+  return absent === undefined;
+}
+
+interface References {
+  floor?: Slot;
+  ceiling?: Slot;
+}
+
+/**
+ * The floor of the table's runtime and the ceiling, for echo tables; a custom lineup takes the floor
+ * of its first server's runtime.
+ */
+function referenceSlots(title: string, options: Options, kind: Kind): References {
+  if (kind !== "echo") return {};
+  const runtime = options.servers === undefined ? (title as Runtime) : SERVERS[options.servers[0]]?.runtime;
+  if (runtime === undefined) return {};
+  const floor = floorOf(runtime);
+  const ceiling = options.ceiling;
+  const slot = (name: string | undefined): Slot | undefined =>
+    name !== undefined && available(name, REFERENCES[name])
+      ? { label: name, spec: REFERENCES[name] }
+      : undefined;
+  return { floor: slot(floor), ceiling: slot(ceiling) };
 }
 
 /** Ours first (the ratio's numerator), then the peer; duplicates allowed for noise checks (ws,ws). */
@@ -98,12 +149,7 @@ function lineup(runtime: Runtime, options: Options, kind: Kind): Slot[] {
   const out: Slot[] = [];
   for (const name of names) {
     const spec = specs[name];
-    if (spec === undefined) continue;
-    const absent = missing(spec);
-    if (absent !== undefined) {
-      console.log(`skipping ${name}: ${absent} not found (build it first)`);
-      continue;
-    }
+    if (spec === undefined || !available(name, spec)) continue;
     const n = (seen.get(name) ?? 0) + 1;
     seen.set(name, n);
     out.push({ label: n === 1 ? name : `${name}#${n}`, spec });
@@ -111,17 +157,44 @@ function lineup(runtime: Runtime, options: Options, kind: Kind): Slot[] {
   return out;
 }
 
-/** One fresh server, one scenario run; a failure is recorded in the cell so the server cannot score. */
+/** What one measurement runs: a scenario's own run, or its run against a reference server. */
+interface Job {
+  args: readonly string[];
+  run(target: Target, timing: Timing): Promise<Result>;
+  /** Checked once per server and mode before its first measurement. */
+  probe?: (port: number) => Promise<void>;
+}
+
+function contestantJob(scenario: Scenario): Job {
+  return {
+    args: scenario.serverArgs ?? [],
+    run: scenario.run,
+    probe: scenario.kind === "pubsub" ? undefined : probeEcho,
+  };
+}
+
+// The memory scenario itself checks that every connection is upgraded and held.
+function floorJob(scenario: Scenario): Job {
+  return { args: scenario.serverArgs ?? [], run: scenario.run, probe: probeHold };
+}
+
+// The handshakes scenario checks the --close mode's answers itself.
+function ceilingJob(scenario: Scenario): Job {
+  const args = scenario.ceiling!.serverArgs ?? [];
+  return { args, run: scenario.ceiling!.run, probe: args.includes("--close") ? undefined : probeRawEcho };
+}
+
+/** One fresh server, one run; a failure is recorded in the cell so the server cannot score. */
 async function measureOnce(
   tag: string,
   { label, spec }: Slot,
   scenario: Scenario,
+  job: Job,
   cell: Cell,
   probed: Set<string>,
   timing: Timing,
 ): Promise<void> {
-  const args = scenario.serverArgs ?? [];
-  const lacks = unsupported(spec, args);
+  const lacks = unsupported(spec, job.args);
   if (lacks !== undefined) {
     cell.unsupported = `no ${lacks}`;
     console.log(`${tag} skipped: ${label} has no ${lacks} mode`);
@@ -129,18 +202,20 @@ async function measureOnce(
   }
   let server: Running | undefined;
   try {
-    server = await start(label, spec, args);
+    server = await start(label, spec, job.args);
     // Every mode is probed once: a --deflate server must still echo a client that offers nothing.
-    const key = [label, ...args].join(" ");
-    if (scenario.kind !== "pubsub" && !probed.has(key)) {
-      await probeEcho(server.port);
+    const key = [label, ...job.args].join(" ");
+    if (job.probe !== undefined && !probed.has(key)) {
+      await job.probe(server.port);
       probed.add(key);
     }
-    const result = await scenario.run(server, timing);
+    const result = await job.run(server, timing);
     cell.results.push(result);
     let cpu = "";
     if (result.serverCpu !== undefined) {
       cpu = `  cpu srv ${result.serverCpu.toFixed(2)} gen ${result.generatorCpu!.toFixed(2)}`;
+      if (result.serverCore !== undefined)
+        cpu += `  cores srv ${result.serverCore.toFixed(2)} gen ${result.generatorCore!.toFixed(2)}`;
       if (result.otherCpu! > 0.1) cpu += `  DISTURBED: other processes used ${result.otherCpu!.toFixed(2)}`;
     }
     if (result.rssMiB !== undefined) cpu += `  rss ${result.rssMiB.toFixed(1)} MiB`;
@@ -154,24 +229,44 @@ async function measureOnce(
   }
 }
 
-async function benchRuntime(title: string, servers: Slot[], options: Options, kind: Kind) {
+const emptyCell = (server: string): Cell => ({ server, results: [], errors: [] });
+
+async function benchRuntime(title: string, servers: Slot[], refs: References, options: Options, kind: Kind) {
   const scenarios = SCENARIOS.filter((s) => options.only.includes(s.name) && (s.kind ?? "echo") === kind);
   const rows: Row[] = scenarios.map((scenario) => ({
     scenario,
-    cells: servers.map((s): Cell => ({ server: s.label, results: [], errors: [] })),
+    cells: servers.map((s) => emptyCell(s.label)),
+    // Floors only where memory is measured, the ceiling only where throughput is.
+    ...(scenario.floor && refs.floor ? { floor: emptyCell(refs.floor.label) } : {}),
+    ...(scenario.ceiling && refs.ceiling ? { ceiling: emptyCell(refs.ceiling.label) } : {}),
   }));
   const probed = new Set<string>();
   for (let round = 1; round <= options.rounds; round++) {
     for (const row of rows) {
-      for (let i = 0; i < servers.length; i++) {
-        const label = [servers[i].label, ...(row.scenario.serverArgs ?? [])].join(" ");
+      const runs: [Slot, Job, Cell][] = servers.map((s, i) => [s, contestantJob(row.scenario), row.cells[i]]);
+      if (row.floor) runs.push([refs.floor!, floorJob(row.scenario), row.floor]);
+      if (row.ceiling) runs.push([refs.ceiling!, ceilingJob(row.scenario), row.ceiling]);
+      for (const [slot, job, cell] of runs) {
+        const label = [slot.label, ...job.args].join(" ");
         const tag = `[${title} ${round}/${options.rounds}] ${row.scenario.name.padEnd(13)} ${label.padEnd(24)}`;
-        await measureOnce(tag, servers[i], row.scenario, row.cells[i], probed, options.timing);
+        await measureOnce(tag, slot, row.scenario, job, cell, probed, options.timing);
       }
     }
   }
   console.log(table(title, rows));
   return rows;
+}
+
+function cellJson(c: Cell) {
+  const values = c.results.map((r) => r.value);
+  return {
+    server: c.server,
+    median: values.length > 0 ? median(values) : null,
+    spread: values.length > 0 ? spread(values) : null,
+    rounds: c.results,
+    errors: c.errors,
+    ...(c.unsupported === undefined ? {} : { unsupported: c.unsupported }),
+  };
 }
 
 function toJson(rows: Row[]) {
@@ -181,17 +276,13 @@ function toJson(rows: Row[]) {
     unit: row.scenario.unit,
     higherIsBetter: row.scenario.higherIsBetter,
     ratio: ratio(row) ?? null,
-    servers: row.cells.map((c) => {
-      const values = c.results.map((r) => r.value);
-      return {
-        server: c.server,
-        median: values.length > 0 ? median(values) : null,
-        spread: values.length > 0 ? spread(values) : null,
-        rounds: c.results,
-        errors: c.errors,
-        ...(c.unsupported === undefined ? {} : { unsupported: c.unsupported }),
-      };
-    }),
+    servers: row.cells.map((c, i) => ({
+      ...cellJson(c),
+      ...(row.floor === undefined ? {} : { overFloor: overFloor(row)[i] ?? null }),
+      ...(row.ceiling === undefined ? {} : { ofCeiling: ofCeiling(row)[i] ?? null }),
+    })),
+    ...(row.floor === undefined ? {} : { floor: cellJson(row.floor) }),
+    ...(row.ceiling === undefined ? {} : { ceiling: cellJson(row.ceiling) }),
   }));
 }
 
@@ -220,7 +311,8 @@ async function main(): Promise<void> {
         console.log(`no servers to run for ${name}`);
         continue;
       }
-      report[name] = toJson(await benchRuntime(name, servers, options, kind));
+      const refs = referenceSlots(title, options, kind);
+      report[name] = toJson(await benchRuntime(name, servers, refs, options, kind));
     }
   }
   if (options.json !== undefined) {
@@ -229,6 +321,8 @@ async function main(): Promise<void> {
       node: process.version,
       pinned: canPin,
       date: new Date().toISOString(),
+      floorTargetKiB: FLOOR_TARGET_KIB,
+      references: REFERENCES,
     };
     writeFileSync(options.json, `${JSON.stringify({ meta, options, results: report }, null, 2)}\n`);
     console.log(`\nwrote ${options.json}`);

@@ -67,6 +67,42 @@ export const SERVERS: Record<string, ServerSpec> = {
   },
 };
 
+/**
+ * Reference servers: not contestants, never in a ratio. A floor is the runtime's raw TCP API holding an
+ * upgraded socket and nothing more, measured only in the memory scenarios (what a connection costs
+ * before any WebSocket work). The ceiling is a TCP echo, measured only in the throughput scenarios
+ * (the highest rate this generator can drive here); one for every runtime's table, since it bounds
+ * the generator, not a runtime.
+ */
+export interface ReferenceSpec extends ServerSpec {
+  role: "floor" | "ceiling";
+}
+
+function reference(role: "floor" | "ceiling", runtime: Runtime, file: string): ReferenceSpec {
+  const run = runtime === "node" ? ["node"] : runtime === "deno" ? ["deno", "run", "-A"] : ["bun"];
+  return { role, runtime, ours: false, argv: [...run, file], needs: file, flags: ["--deflate"] };
+}
+
+export const REFERENCES: Record<string, ReferenceSpec> = {
+  "node-floor": reference("floor", "node", "bench/peers/node-floor.js"),
+  "deno-floor": reference("floor", "deno", "bench/peers/deno-floor.ts"),
+  "bun-floor": reference("floor", "bun", "bench/peers/bun-floor.ts"),
+  // Bun.listen drove a higher ceiling than node:net in every paired run here; the node:net one stays
+  // for cross-checks (--ceiling ceiling-node).
+  ceiling: { ...reference("ceiling", "bun", "bench/peers/bun-ceiling.ts"), flags: ["--deflate", "--close"] },
+  "ceiling-node": {
+    ...reference("ceiling", "node", "bench/peers/tcp-ceiling.js"),
+    flags: ["--deflate", "--close"],
+  },
+};
+
+/** The floor server of `runtime`'s table. */
+export function floorOf(runtime: Runtime): string | undefined {
+  return Object.keys(REFERENCES).find(
+    (n) => REFERENCES[n].role === "floor" && REFERENCES[n].runtime === runtime,
+  );
+}
+
 /** The first of `args` the server has no mode for, or undefined if it takes them all. */
 export function unsupported(spec: ServerSpec, args: readonly string[]): string | undefined {
   return args.find((a) => !(spec.flags ?? []).includes(a));

@@ -3,8 +3,9 @@
 import { compress, compressedFrame, DEFLATE_OFFER, DeflateEchoCounter, deflateRefusal } from "../deflate.ts";
 import { frameBatch } from "../frames.ts";
 import { openWebSocket } from "../handshake.ts";
-import { startCpuMeter } from "./cpu-meter.ts";
-import { type Result, type Scenario, sleep, type Target, type Timing } from "./scenario.ts";
+import { RawEchoCounter } from "./ceiling.ts";
+import { pumpEchoes } from "./echo-pump.ts";
+import type { Result, Scenario, Target, Timing } from "./scenario.ts";
 
 export interface DeflateOptions {
   name: string;
@@ -23,8 +24,29 @@ export interface DeflateOptions {
 
 export function deflateEcho(o: DeflateOptions): Scenario {
   let sent: Uint8Array | undefined;
+  let frame: Buffer | undefined;
   let batch: Buffer | undefined;
   let sentRatio = 0;
+  const prepare = () => {
+    if (sent !== undefined) return;
+    sent = o.payload(o.size);
+    sentRatio = o.size / compress(sent).length;
+    frame = compressedFrame(o.opcode, sent);
+    batch = frameBatch(frame, o.batch);
+  };
+  /** Connections that agreed to DEFLATE_OFFER, or an error naming what the server answered instead. */
+  const open = async (port: number) => {
+    const opened = await Promise.all(
+      Array.from({ length: o.connections }, () => openWebSocket(port, 10_000, { extensions: DEFLATE_OFFER })),
+    );
+    const refusal = opened.map(({ head }) => deflateRefusal(head)).find((why) => why !== undefined);
+    if (refusal !== undefined) {
+      for (const { socket } of opened) socket.resetAndDestroy();
+      throw new Error(`${o.name}: ${refusal}`);
+    }
+    return opened;
+  };
+  const flow = () => ({ window: o.window, batch: o.batch, bytes: batch! });
   return {
     name: o.name,
     unit: "MB/s",
@@ -32,55 +54,9 @@ export function deflateEcho(o: DeflateOptions): Scenario {
     describe: o.describe,
     serverArgs: ["--deflate"],
     async run(target: Target, timing: Timing): Promise<Result> {
-      if (sent === undefined) {
-        sent = o.payload(o.size);
-        sentRatio = o.size / compress(sent).length;
-        batch = frameBatch(compressedFrame(o.opcode, sent), o.batch);
-      }
-      const opened = await Promise.all(
-        Array.from({ length: o.connections }, () =>
-          openWebSocket(target.port, 10_000, { extensions: DEFLATE_OFFER }),
-        ),
-      );
-      const refusal = deflateRefusal(opened[0].head);
-      if (refusal !== undefined) {
-        for (const { socket } of opened) socket.resetAndDestroy();
-        throw new Error(`${o.name}: ${refusal}`);
-      }
-      const counters: DeflateEchoCounter[] = [];
-      let stopped = false;
-      let failure: string | undefined;
-      const fail = (why: string) => {
-        failure ??= why;
-        stopped = true;
-      };
-      for (const { socket, rest, head } of opened) {
-        const why = deflateRefusal(head);
-        if (why !== undefined) fail(why);
-        const counter = new DeflateEchoCounter(o.opcode, sent, o.sampleEvery);
-        counters.push(counter);
-        let outstanding = 0;
-        let seen = 0;
-        const pump = () => {
-          while (!stopped && outstanding + o.batch <= o.window) {
-            socket.write(batch!);
-            outstanding += o.batch;
-          }
-        };
-        const onData = (chunk: Buffer) => {
-          if (!counter.feed(chunk)) return fail(counter.error!);
-          if (counter.closed) return fail("server sent close during the test");
-          outstanding -= counter.messages - seen;
-          seen = counter.messages;
-          pump();
-        };
-        socket.on("data", onData);
-        socket.on("error", (e) => fail(e.message));
-        socket.on("close", () => stopped || fail("server closed the connection"));
-        if (rest.length > 0) onData(rest);
-        pump();
-      }
-      const totals = () => {
+      prepare();
+      const opened = await open(target.port);
+      const totals = (counters: readonly DeflateEchoCounter[]) => {
         let messages = 0;
         let wire = 0;
         let checked = 0;
@@ -91,30 +67,31 @@ export function deflateEcho(o: DeflateOptions): Scenario {
         }
         return { messages, wire, checked };
       };
-
-      await sleep(timing.warmupS * 1000);
-      const before = totals();
-      const t0 = performance.now();
-      const meter = startCpuMeter(target.pid);
-      await sleep(timing.durationS * 1000);
-      const after = totals();
-      const seconds = (performance.now() - t0) / 1000;
-      const cpu = meter.stop();
-      stopped = true;
-      // RST: no client-side TIME_WAIT left to later runs.
-      for (const { socket } of opened) socket.resetAndDestroy();
-
-      if (failure !== undefined) throw new Error(`${o.name}: ${failure}`);
-      const messages = after.messages - before.messages;
+      const reader = () => new DeflateEchoCounter(o.opcode, sent!, o.sampleEvery);
+      const m = await pumpEchoes(o.name, opened, reader, flow(), totals, target, timing);
+      const messages = m.after.messages - m.before.messages;
       if (messages === 0) throw new Error(`${o.name}: no echo completed while measuring`);
-      const echoRatio = (messages * o.size) / (after.wire - before.wire);
+      const echoRatio = (messages * o.size) / (m.after.wire - m.before.wire);
       return {
-        value: (messages * o.size) / seconds / 1e6,
-        ...cpu,
+        value: (messages * o.size) / m.seconds / 1e6,
+        ...m.cpu,
         detail:
           `echoes deflated ${echoRatio.toFixed(2)}:1 (we sent ${sentRatio.toFixed(2)}:1), ` +
-          `${after.checked} inflated and compared`,
+          `${m.after.checked} inflated and compared`,
       };
+    },
+    ceiling: {
+      serverArgs: ["--deflate"],
+      // Our compressed frames come back as sent; what counts is the payload they stand for.
+      async run(target: Target, timing: Timing): Promise<Result> {
+        prepare();
+        const opened = await open(target.port);
+        const totals = (counters: readonly RawEchoCounter[]) => counters.reduce((n, c) => n + c.messages, 0);
+        const reader = () => new RawEchoCounter(frame!, o.size);
+        const m = await pumpEchoes(o.name, opened, reader, flow(), totals, target, timing);
+        if (m.after === m.before) throw new Error(`${o.name}: no echo completed while measuring`);
+        return { value: ((m.after - m.before) * o.size) / m.seconds / 1e6, ...m.cpu };
+      },
     },
   };
 }

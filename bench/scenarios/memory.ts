@@ -34,6 +34,7 @@ export function idleMemory(connections: number, offer?: { name: string; extensio
     higherIsBetter: false,
     describe: `server RSS growth over ${connections} idle connections${offer ? `, offering ${offer.extensions}` : ""}`,
     serverArgs: offer ? ["--deflate"] : undefined,
+    floor: true,
     async run(target: Target): Promise<Result> {
       const held: Socket[] = [];
       let dropped = 0;

@@ -18,6 +18,9 @@ export interface Result {
   generatorCpu?: number;
   /** CPU used by other processes meanwhile: above ~0.1 the figure is disturbed. */
   otherCpu?: number;
+  /** Busy fraction of the server's and the generator's pinned cores, irq and softirq included. */
+  serverCore?: number;
+  generatorCore?: number;
   /** One line of scenario-specific facts, printed after the figure. */
   detail?: string;
   /** Server RSS at the end, where the scenario reports it. */
@@ -34,6 +37,17 @@ export interface Scenario {
   higherIsBetter: boolean;
   describe: string;
   /** Extra server arguments (before --port); a server whose spec lacks one of them has no such mode. */
+  serverArgs?: string[];
+  run(target: Target, timing: Timing): Promise<Result>;
+  /** Also measured on the runtime's floor server (bench/peers/*-floor.*): the memory scenarios. */
+  floor?: boolean;
+  /** The same load against the TCP echo (bench/peers/tcp-ceiling.js): the throughput scenarios. */
+  ceiling?: CeilingRun;
+}
+
+/** A scenario's run against the ceiling server, whose echoes are no valid server frames. */
+export interface CeilingRun {
+  /** Ceiling server arguments (before --port), in place of the scenario's serverArgs. */
   serverArgs?: string[];
   run(target: Target, timing: Timing): Promise<Result>;
 }
