@@ -308,7 +308,12 @@ const targets = [
     goal: 10,
     unit: "x",
   },
-  { target: ">= 5 GB/s on 1 MiB text (simd)", value: large["ours (simd)"], goal: 5, unit: " GB/s" },
+  {
+    target: ">= 8 GB/s on 1 MiB masked text with multi-byte characters (simd)",
+    value: large["ours (simd)"],
+    goal: 8,
+    unit: " GB/s",
+  },
 ];
 for (const t of targets)
   console.log(
