@@ -52,6 +52,7 @@ export const KIND_SUSPEND: u8 = 8;
 export const FLAG_FIN: u8 = 1; // last piece of the message
 export const FLAG_FIRST: u8 = 2; // first piece of the message
 export const FLAG_RSV1: u8 = 4; // message is compressed (permessage-deflate); internal to the core
+export const FLAG_ASCII: u8 = 8; // a whole text message in one event, every byte below 0x80
 
 // Bits of a frame's first byte (RFC 6455 5.2).
 export const B0_FIN: u32 = 0x80;

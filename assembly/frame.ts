@@ -15,6 +15,7 @@ import {
   ERR_UNEXPECTED_CONTINUATION,
   ERR_UNEXPECTED_MASK,
   ERR_UNEXPECTED_RSV,
+  FLAG_ASCII,
   FLAG_FIN,
   FLAG_FIRST,
   FLAG_RSV1,
@@ -72,7 +73,7 @@ import {
   S_UTF8,
   setFlag,
 } from "./session";
-import { UTF8_ACCEPT, UTF8_REJECT, utf8Step } from "./utf8";
+import { asciiOnly, UTF8_ACCEPT, UTF8_REJECT, utf8Step } from "./utf8";
 
 // RFC 6455 5.2 base framing, decoded incrementally over chunks of any size.
 const ST_HEADER: u8 = 0;
@@ -291,7 +292,10 @@ function emitData(s: usize, p: usize, n: u32, left: u64): void {
   if (n == 0 && !fin) return;
   const kind = msgOp == OP_TEXT ? KIND_TEXT : KIND_BINARY;
   const hint = left < 0xffffffff ? <u32>left : 0xffffffff;
-  pushEvent(kind, (msgFlags & (FLAG_FIRST | FLAG_RSV1)) | (fin ? FLAG_FIN : 0), 0, p, n, hint);
+  let flags = (msgFlags & (FLAG_FIRST | FLAG_RSV1)) | (fin ? FLAG_FIN : 0);
+  // The host decodes ASCII text as ISO-8859-1, faster than as UTF-8.
+  if (kind == KIND_TEXT && fin && msgFlags & FLAG_FIRST && asciiOnly(p, n)) flags |= FLAG_ASCII;
+  pushEvent(kind, flags, 0, p, n, hint);
   store<u8>(s + S_MSG_FLAGS, msgFlags & ~FLAG_FIRST);
   if (fin) store<u8>(s + S_MSG_OP, 0);
 }

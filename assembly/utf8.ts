@@ -114,6 +114,20 @@ export function utf8Valid(ptr: usize, len: usize): bool {
   return utf8Step(UTF8_ACCEPT, ptr, len) == UTF8_ACCEPT;
 }
 
+/** Whether every byte of [ptr, ptr + len) is below 0x80, so its text reads as ISO-8859-1 too. */
+export function asciiOnly(ptr: usize, len: usize): bool {
+  const end = ptr + len;
+  if (ASC_FEATURE_SIMD) {
+    let high = i8x16.splat(0);
+    for (; end - ptr >= 16; ptr += 16) high = v128.or(high, v128.load(ptr));
+    if (i8x16.bitmask(high)) return false;
+  }
+  let high: u64 = 0;
+  for (; end - ptr >= 8; ptr += 8) high |= load<u64>(ptr);
+  for (; ptr < end; ptr++) high |= load<u8>(ptr);
+  return (high & HIGH_BITS) == 0;
+}
+
 function dfaStep(state: u32, ptr: usize, len: usize): u32 {
   let s = <u64>state;
   const end = ptr + len;

@@ -86,19 +86,23 @@ function utf8Payload(len: number, every: number): Buffer {
 
 interface Stream {
   name: string;
+  /** Text is delivered as strings: ours decodes it (textAs "string"), ws's handler calls toString(). */
+  strings: boolean;
   bytes: Buffer;
   messages: number;
   payloadBytes: number;
   first: Buffer;
 }
 
-function smallStream(): Stream {
-  const payloads = Array.from({ length: 256 }, () => utf8Payload(SMALL, 16));
+/** 32 B frames; `every` as in utf8Payload (Infinity: ASCII only). */
+function smallStream(name: string, every: number, strings: boolean): Stream {
+  const payloads = Array.from({ length: 256 }, () => utf8Payload(SMALL, every));
   const bytes = Buffer.allocUnsafe(SMALL_FRAMES * frameSize(SMALL));
   let at = 0;
   for (let i = 0; i < SMALL_FRAMES; i++) at = maskedText(payloads[i & 255], bytes, at);
   return {
-    name: "32 B text",
+    name,
+    strings,
     bytes,
     messages: SMALL_FRAMES,
     payloadBytes: SMALL_FRAMES * SMALL,
@@ -113,6 +117,7 @@ function largeStream(name: string, every: number): Stream {
   for (let i = 0; i < LARGE_MESSAGES; i++) at = maskedText(payloads[i & 3], bytes, at);
   return {
     name,
+    strings: false,
     bytes,
     messages: LARGE_MESSAGES,
     payloadBytes: LARGE_MESSAGES * LARGE,
@@ -124,6 +129,8 @@ function largeStream(name: string, every: number): Stream {
 
 interface Counter {
   messages: number;
+  /** Summed lengths of what was delivered: what a handler reads, so no decode is skipped. */
+  length: number;
   error: unknown;
   first: Uint8Array | undefined;
 }
@@ -135,22 +142,23 @@ interface Contender {
 }
 
 function counter(): Counter {
-  return { messages: 0, error: undefined, first: undefined };
+  return { messages: 0, length: 0, error: undefined, first: undefined };
 }
 
-function ours(build: "simd" | "scalar"): Contender {
+function ours(build: "simd" | "scalar", strings: boolean): Contender {
   const c = counter();
   const session = new Session({
     role: "server",
-    textAs: "bytes",
+    textAs: strings ? "string" : "bytes",
     maxFrameSize: 0,
     maxMessageSize: 0,
     core: createCore(build),
   });
   const handler = {
     message(data: string | Uint8Array, isBinary: boolean) {
-      if (c.messages++ === 0) c.first = data as Uint8Array;
-      if (isBinary || typeof data === "string") c.error ??= new Error("expected text bytes");
+      c.length += data.length;
+      if (c.messages++ === 0) c.first = typeof data === "string" ? Buffer.from(data) : data;
+      if (isBinary || (typeof data === "string") !== strings) c.error ??= new Error("expected text");
     },
     error(e: unknown) {
       c.error ??= e;
@@ -162,7 +170,7 @@ function ours(build: "simd" | "scalar"): Contender {
   return { name: `ours (${build})`, counter: c, feed: (chunk) => session.receive(chunk, handler) };
 }
 
-function ws(): Contender {
+function ws(strings: boolean): Contender {
   const c = counter();
   const receiver = new Receiver({
     isServer: true,
@@ -171,7 +179,9 @@ function ws(): Contender {
     binaryType: "nodebuffer",
   });
   receiver.on("message", (data, isBinary) => {
-    if (c.messages++ === 0) c.first = data as Buffer;
+    const message = strings ? (data as Buffer).toString() : data;
+    c.length += (message as string | Buffer).length;
+    if (c.messages++ === 0) c.first = Buffer.from(message as Buffer);
     if (isBinary) c.error ??= new Error("expected text");
   });
   receiver.on("error", (e) => {
@@ -234,10 +244,20 @@ function median(xs: number[]): number {
 
 // ---- run -----------------------------------------------------------------------------------
 
-const streams = [smallStream(), largeStream("1 MiB text", 64), largeStream("1 MiB multi-byte text", 1)];
+const streams = [
+  smallStream("32 B text", 16, false),
+  largeStream("1 MiB text", 64),
+  largeStream("1 MiB multi-byte text", 1),
+  smallStream("32 B ASCII text as strings", Number.POSITIVE_INFINITY, true),
+];
 const prepared = streams.map(prepare);
 // One set of contenders per scenario so each session/receiver keeps a clean frame boundary.
-const lineup = streams.map(() => [ours("simd"), ours("scalar"), ws(), copy()]);
+const lineup = streams.map((st) => [
+  ours("simd", st.strings),
+  ours("scalar", st.strings),
+  ws(st.strings),
+  copy(),
+]);
 const names = lineup[0].map((c) => c.name);
 
 // Untimed check that what gets delivered is the payload itself, then a warm-up for the JIT.
@@ -270,10 +290,11 @@ interface Result {
   rounds: Record<string, number[]>;
 }
 const results: Result[] = streams.map((st, s) => {
-  const per = (sec: number) => (s === 0 ? st.messages / sec : st.payloadBytes / sec / 1e9);
+  const frames = st.payloadBytes / st.messages === SMALL;
+  const per = (sec: number) => (frames ? st.messages / sec : st.payloadBytes / sec / 1e9);
   return {
     scenario: st.name,
-    unit: s === 0 ? "frames/s" : "GB/s (payload)",
+    unit: frames ? "frames/s" : "GB/s (payload)",
     values: Object.fromEntries(names.map((n, i) => [n, per(median(seconds[s][i]))])),
     rounds: Object.fromEntries(names.map((n, i) => [n, seconds[s][i].map(per)])),
   };

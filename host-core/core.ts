@@ -27,6 +27,8 @@ export class Core {
   private buffer!: ArrayBuffer;
   // The memory as a Buffer where there is one, for latin1().
   private bytes: NodeBuffer | undefined;
+  /** latin1() is Buffer's, faster than decoding UTF-8 (else it is slower: a JS loop). */
+  readonly latin1Fast = BufferClass !== undefined;
 
   constructor(module: CompiledModule, simd: boolean) {
     this.exports = new Wasm.Instance(module, { env: {} }).exports as CoreExports;

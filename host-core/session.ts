@@ -9,6 +9,7 @@ import {
   EV_LEN,
   EV_PTR,
   EVENT_SIZE,
+  FLAG_ASCII,
   FLAG_FIN,
   FLAG_FIRST,
   INPUT_CAP,
@@ -258,7 +259,12 @@ export class Session {
         const flags = (head >>> FLAGS_SHIFT) & 0xff;
         if ((flags & WHOLE) === WHOLE && !this.stream) {
           if (!isBinary && this.textAs === "string")
-            h.message?.(textDecoder.decode(u8.subarray(ptr, ptr + len)), false);
+            h.message?.(
+              flags & FLAG_ASCII && core.latin1Fast
+                ? core.latin1(ptr, len)
+                : textDecoder.decode(u8.subarray(ptr, ptr + len)),
+              false,
+            );
           else if (ptr < inputPtr || ptr >= inputPtr + inputLen) {
             // Inflated: a view of the inflater's ring.
             h.message?.(u8.slice(ptr, ptr + len), isBinary);

@@ -17,6 +17,26 @@ describe.each(["simd", "scalar"] as const)("%s build", (build) => {
   const core = createCore(build);
   const server = () => new Session({ role: "server", core });
 
+  it("text as strings: ASCII or not, every length and position of the first non-ASCII character", () => {
+    const texts = [""];
+    for (let len = 1; len <= 140; len += len < 40 ? 1 : 33) {
+      const ascii = "abcdefghijklmnopqrstuvwxyz0123456789".repeat(4).padEnd(len, "~").slice(0, len);
+      texts.push(ascii, `${ascii.slice(0, -1)}\u0080`);
+      for (const at of [0, len >> 1, len - 1]) texts.push(`${ascii.slice(0, at)}é${ascii.slice(at + 1)}`);
+    }
+    const frame = (t: string) => {
+      const p = Buffer.from(t);
+      const head =
+        p.length < 126 ? [0x81, 0x80 | p.length] : [0x81, 0x80 | 126, p.length >> 8, p.length & 255];
+      return Buffer.concat([Buffer.from(head), Buffer.alloc(4), p]);
+    };
+    const s = server();
+    const seen: unknown[] = [];
+    s.receive(Buffer.concat(texts.map(frame)), { message: (data) => seen.push(data) });
+    expect(seen).toEqual(texts);
+    s.free();
+  });
+
   it("moves through the states tungstenite names: open, close received, acknowledged, closed", () => {
     const s = server();
     expect(s.state).toBe(abi.STATE_OPEN);
