@@ -2,7 +2,7 @@
 // deliveries per second summed over subscribers. Every delivery is the same 66-byte frame
 // (82 40 + payload), so subscribers count bytes instead of parsing; the first frame each
 // subscriber receives is checked byte for byte.
-// The publisher keeps IN_FLIGHT / N messages ahead of the last subscriber to connect.
+// The publisher keeps at most IN_FLIGHT deliveries (summed over subscribers) unreceived.
 import type { Socket } from "node:net";
 import { maskedFrame, OP_BINARY } from "../frames.ts";
 import { openWebSocket } from "../handshake.ts";
@@ -70,21 +70,20 @@ export async function measureFanout(
   settleMs = 0,
 ): Promise<Result & { rssMiB: number }> {
   let bytes = 0;
-  let witness: Counted | undefined;
   let sent = 0;
   let stopped = false;
-  const window = Math.max(2 * BATCH, IN_FLIGHT / subscribers);
+  // Paced on every subscriber's deliveries together, so none can fall behind without bound.
+  const window = Math.max(2 * BATCH * subscribers, IN_FLIGHT);
   const pump = () => {
-    while (!stopped && sent - Math.floor(witness!.bytes / FRAME) + BATCH <= window) {
+    while (!stopped && (sent + BATCH) * subscribers - Math.floor(bytes / FRAME) <= window) {
       publisher.write(batch);
       sent += BATCH;
     }
   };
-  const subs = await openMany(target.subscribePort, subscribers, (c, n) => {
+  const subs = await openMany(target.subscribePort, subscribers, (_, n) => {
     bytes += n;
-    if (c === witness) pump();
+    pump();
   });
-  witness = subs[subs.length - 1];
   const { socket: publisher } = await openWebSocket(target.publishPort, 20_000, { path: "/t" });
   const payload = new Uint8Array(SIZE).fill(0x5a);
   const batch = Buffer.concat(Array.from({ length: BATCH }, () => maskedFrame(OP_BINARY, payload)));
