@@ -16,6 +16,7 @@ import {
   ERR_UNEXPECTED_RSV,
   EV_LEN,
   EV_PTR,
+  FLAG_ASCII,
   FLAG_FIN,
   FLAG_FIRST,
   KIND_BINARY,
@@ -53,7 +54,7 @@ describe("RFC 6455 5.7 examples", () => {
     const s = client();
     expect<u32>(feed(s, bytes("81 05 48 65 6c 6c 6f"))).toBe(1);
     expect<u8>(kind(0)).toBe(KIND_TEXT);
-    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN | FLAG_ASCII);
     expect<string>(payload(0)).toBe("Hello");
     sessionFree(s);
   });
@@ -246,7 +247,18 @@ describe("framing rules (5.2-5.5)", () => {
     const s = client();
     expect<u32>(feed(s, bytes("01 00 00 00"))).toBe(0);
     expect<u32>(feed(s, bytes("80 00"))).toBe(1);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN | FLAG_ASCII);
+    sessionFree(s);
+  });
+
+  it("FLAG_ASCII marks whole text messages of ASCII only: not other text, pieces or binary", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("81 03 61 c3 a9 81 02 61 7f 82 01 61 01 01 61 80 01 62"))).toBe(5);
     expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<u8>(flags(1)).toBe(FLAG_FIRST | FLAG_FIN | FLAG_ASCII);
+    expect<u8>(flags(2)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<u8>(flags(3)).toBe(FLAG_FIRST);
+    expect<u8>(flags(4)).toBe(FLAG_FIN);
     sessionFree(s);
   });
 });
