@@ -6,9 +6,38 @@ import { type CompiledModule, Wasm } from "./wasm.ts";
 interface NodeBuffer {
   latin1Slice(start: number, end: number): string;
 }
-const BufferClass = (globalThis as unknown as { Buffer?: { from(buffer: ArrayBuffer): NodeBuffer } }).Buffer;
+const BufferClass = (
+  globalThis as unknown as { Buffer?: { from(buffer: ArrayBuffer, at: number, len: number): NodeBuffer } }
+).Buffer;
 // Without Buffer, strings are built from pieces small enough to pass as arguments.
 const LATIN1_PIECE = 4096;
+
+/**
+ * Bytes read as strings of one code unit per byte: ISO-8859-1 header bytes, or text the core found
+ * to be ASCII. Buffer's latin1Slice (Node, Bun, Deno) took 20-40 ns for 32 bytes, where TextDecoder
+ * took 60-90 and String.fromCharCode.apply about 120.
+ */
+export class Latin1 {
+  /** text() is Buffer's, faster than decoding UTF-8 (else it is slower: a JS loop). */
+  static readonly fast = BufferClass !== undefined;
+  private readonly buffer: NodeBuffer | undefined;
+
+  constructor(private readonly bytes: Uint8Array<ArrayBuffer>) {
+    this.buffer = BufferClass?.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  text(start: number, end: number): string {
+    if (this.buffer) return this.buffer.latin1Slice(start, end);
+    // Not TextDecoder("latin1"): that is windows-1252, which maps 80..9F elsewhere.
+    let text = "";
+    for (let at = start; at < end; at += LATIN1_PIECE)
+      text += String.fromCharCode.apply(
+        null,
+        this.bytes.subarray(at, Math.min(at + LATIN1_PIECE, end)) as unknown as number[],
+      );
+    return text;
+  }
+}
 
 /** The one instance of the protocol core that every session of this isolate shares. */
 export class Core {
@@ -25,10 +54,7 @@ export class Core {
   u8!: Uint8Array<ArrayBuffer>;
   u32!: Uint32Array<ArrayBuffer>;
   private buffer!: ArrayBuffer;
-  // The memory as a Buffer where there is one, for latin1().
-  private bytes: NodeBuffer | undefined;
-  /** latin1() is Buffer's, faster than decoding UTF-8 (else it is slower: a JS loop). */
-  readonly latin1Fast = BufferClass !== undefined;
+  private memoryText!: Latin1;
 
   constructor(module: CompiledModule, simd: boolean) {
     this.exports = new Wasm.Instance(module, { env: {} }).exports as CoreExports;
@@ -66,24 +92,12 @@ export class Core {
     this.buffer = buffer;
     this.u8 = new Uint8Array(buffer);
     this.u32 = new Uint32Array(buffer);
-    this.bytes = BufferClass?.from(buffer);
+    this.memoryText = new Latin1(this.u8);
   }
 
-  /**
-   * [ptr, ptr + len) of the memory as a string of one code unit per byte: ISO-8859-1 header
-   * bytes, or text the core found to be ASCII. Buffer's latin1Slice (Node, Bun, Deno) took 20-40 ns
-   * for 32 bytes, where TextDecoder took 60-90 and String.fromCharCode.apply about 120.
-   */
+  /** [ptr, ptr + len) of the memory as ISO-8859-1 (see Latin1). */
   latin1(ptr: number, len: number): string {
-    if (this.bytes) return this.bytes.latin1Slice(ptr, ptr + len);
-    // Not TextDecoder("latin1"): that is windows-1252, which maps 80..9F elsewhere.
-    let text = "";
-    for (let at = ptr, end = ptr + len; at < end; at += LATIN1_PIECE)
-      text += String.fromCharCode.apply(
-        null,
-        this.u8.subarray(at, Math.min(at + LATIN1_PIECE, end)) as unknown as number[],
-      );
-    return text;
+    return this.memoryText.text(ptr, ptr + len);
   }
 
   private fillRandom(from: number, to: number): void {

@@ -15,7 +15,7 @@ import {
   HS_PATH,
   INPUT_CAP,
 } from "./abi.ts";
-import { type Core, getCore } from "./core.ts";
+import { type Core, getCore, Latin1 } from "./core.ts";
 import { WebSocketError } from "./errors.ts";
 
 export interface UpgradeLimits {
@@ -94,28 +94,98 @@ export function parseUpgrade(
   } else if (status !== 0 && status !== 101) {
     error = WebSocketError.fromCore(u32[(hs + HS_ERROR) >>> 2]);
   }
-  const headers: Record<string, string> = Object.create(null);
   const count = status === 0 ? 0 : u32[(hs + HS_HEADER_COUNT) >>> 2];
-  for (let i = 0, e = (hs + HS_HEADERS) >>> 2; i < count; i++, e += abi.HS_HEADER_SIZE / 4) {
-    const name = text(core, u32[e], u32[e + 1]).toLowerCase();
-    const value = text(core, u32[e + 2], u32[e + 3]);
-    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  const e0 = (hs + HS_HEADERS) >>> 2;
+  const end = status === 0 ? 0 : u32[(hs + HS_END) >>> 2];
+  return new ParsedUpgrade(
+    {
+      status,
+      error,
+      end,
+      // 4.2.1 item 1: the core answers 405 to anything but GET.
+      method: status === 101 ? "GET" : status === 0 ? "" : method(bytes),
+      path: field(HS_PATH),
+      host: field(HS_HOST),
+      origin: field(HS_ORIGIN),
+      protocols: splitList(valuesOf(core, e0, count, PROTOCOL)),
+      extensions: field(HS_EXTENSIONS),
+      key: field(HS_KEY),
+      accept: status === 101 ? text(core, hs + HS_ACCEPT, 28) : "",
+    },
+    // What the header map is made from, should it be read: the head and its field table.
+    count === 0 ? undefined : core.u8.slice(core.inputPtr, core.inputPtr + end),
+    count === 0 ? undefined : u32.slice(e0, e0 + count * FIELD_WORDS),
+    core.inputPtr,
+  );
+}
+
+const FIELD_WORDS = abi.HS_HEADER_SIZE / 4;
+const PROTOCOL = "sec-websocket-protocol";
+
+/**
+ * A parsed request. The header map is made on first read (most servers never read it): until
+ * then only a copy of the head and its field table are kept.
+ */
+class ParsedUpgrade implements UpgradeRequest {
+  status!: number;
+  error?: WebSocketError;
+  end!: number;
+  method!: string;
+  path!: string;
+  host!: string;
+  origin!: string;
+  protocols!: string[];
+  extensions!: string;
+  key!: string;
+  accept!: string;
+  #headers: Record<string, string> | undefined;
+
+  constructor(
+    fields: Omit<UpgradeRequest, "headers">,
+    private head: Uint8Array<ArrayBuffer> | undefined,
+    private table: Uint32Array | undefined,
+    private readonly base: number,
+  ) {
+    Object.assign(this, fields);
   }
-  return {
-    status,
-    error,
-    end: status === 0 ? 0 : u32[(hs + HS_END) >>> 2],
-    // 4.2.1 item 1: the core answers 405 to anything but GET.
-    method: status === 101 ? "GET" : status === 0 ? "" : method(bytes),
-    path: field(HS_PATH),
-    host: field(HS_HOST),
-    origin: field(HS_ORIGIN),
-    protocols: splitList(headers["sec-websocket-protocol"]),
-    extensions: field(HS_EXTENSIONS),
-    key: field(HS_KEY),
-    accept: status === 101 ? text(core, hs + HS_ACCEPT, 28) : "",
-    headers,
-  };
+
+  /**
+   * Lower-cased names; repeated fields joined with ", " (RFC 7230 3.2.2). No prototype, so a field
+   * named `__proto__` or `constructor` is a field like any other.
+   */
+  get headers(): Record<string, string> {
+    if (this.#headers) return this.#headers;
+    const headers: Record<string, string> = Object.create(null);
+    const { head, table, base } = this;
+    if (head && table) {
+      const latin1 = new Latin1(head);
+      for (let e = 0; e < table.length; e += FIELD_WORDS) {
+        const name = latin1.text(table[e] - base, table[e] - base + table[e + 1]).toLowerCase();
+        const value = latin1.text(table[e + 2] - base, table[e + 2] - base + table[e + 3]);
+        headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+      }
+    }
+    this.head = this.table = undefined;
+    this.#headers = headers;
+    return headers;
+  }
+}
+
+/** The values of the fields named `lower` (lower case), joined with ", ", read without decoding others. */
+function valuesOf(core: Core, e0: number, count: number, lower: string): string | undefined {
+  const { u8, u32 } = core;
+  let joined: string | undefined;
+  for (let i = 0, e = e0; i < count; i++, e += FIELD_WORDS) {
+    const at = u32[e];
+    if (u32[e + 1] !== lower.length) continue;
+    let k = 0;
+    // ASCII letters only differ from their lower case in bit 0x20.
+    while (k < lower.length && (u8[at + k] | 0x20) === lower.charCodeAt(k)) k++;
+    if (k < lower.length) continue;
+    const value = text(core, u32[e + 2], u32[e + 3]);
+    joined = joined === undefined ? value : `${joined}, ${value}`;
+  }
+  return joined;
 }
 
 /** 4.2.2 item 5.4: Sec-WebSocket-Accept for a key; throws WS_ERR_HANDSHAKE_KEY for an invalid key. */

@@ -36,7 +36,7 @@ import {
   STATE_CLOSED,
   STATE_FAILED,
 } from "./abi.ts";
-import { type Core, getCore } from "./core.ts";
+import { type Core, getCore, Latin1 } from "./core.ts";
 import { Deflater } from "./deflater.ts";
 import { WebSocketError } from "./errors.ts";
 import { allocate, Output } from "./output.ts";
@@ -260,7 +260,7 @@ export class Session {
         if ((flags & WHOLE) === WHOLE && !this.stream) {
           if (!isBinary && this.textAs === "string")
             h.message?.(
-              flags & FLAG_ASCII && core.latin1Fast
+              flags & FLAG_ASCII && Latin1.fast
                 ? core.latin1(ptr, len)
                 : textDecoder.decode(u8.subarray(ptr, ptr + len)),
               false,
