@@ -192,7 +192,7 @@ describe("framing rules (5.2-5.5)", () => {
     sessionInflate(s, 15, false);
     // 7.2.3.1: "Hello", compressed; the host sees the inflated bytes, not the RSV1 bit.
     expect<u32>(feed(s, bytes("c1 07 f2 48 cd c9 c9 07 00"))).toBe(1);
-    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN | FLAG_ASCII);
     expect<string>(payload(0)).toBe("Hello");
     expectError(s, "41 00 c0 00", 1002, ERR_UNEXPECTED_RSV);
   });

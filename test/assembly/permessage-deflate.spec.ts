@@ -4,6 +4,7 @@ import {
   ERR_MESSAGE_TOO_LARGE,
   ERR_UNEXPECTED_RSV,
   EV_LEN,
+  FLAG_ASCII,
   FLAG_FIN,
   FLAG_FIRST,
   KIND_BINARY,
@@ -26,8 +27,17 @@ describe("RFC 7692 7.2.3 examples, inflated by the core", () => {
     const s = compressed();
     expect<u32>(feed(s, bytes("c1 07 f2 48 cd c9 c9 07 00"))).toBe(1);
     expect<u8>(kind(0)).toBe(KIND_TEXT);
-    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN | FLAG_ASCII);
     expect<string>(payload(0)).toBe("Hello");
+    sessionFree(s);
+  });
+
+  it("inflated text with a character past ASCII is whole but not marked ASCII", () => {
+    const s = compressed();
+    // "héllo" compressed by zlib (sync flush, tail removed).
+    expect<u32>(feed(s, bytes("c1 08 ca 38 bc 32 27 27 1f 00"))).toBe(1);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<string>(payload(0)).toBe("h\u00e9llo");
     sessionFree(s);
   });
 
