@@ -45,16 +45,16 @@ const adapters: [string, (events: TransportEvents) => Promise<Transport> | Trans
   [
     "deno, still connecting",
     (events) => {
-      const connection = new DenoConnection(new Promise(() => {}));
-      connection.start(events);
+      const connection = new DenoConnection();
+      connection.start(events, new Promise(() => {}));
       return connection;
     },
   ],
   [
     "deno, connected",
     async (events) => {
-      const connection = new DenoConnection(Promise.resolve(denoConn()));
-      connection.start(events);
+      const connection = new DenoConnection();
+      connection.start(events, denoConn());
       await Promise.resolve();
       return connection;
     },
