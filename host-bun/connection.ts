@@ -14,7 +14,8 @@ const nobody: TransportEvents = { data() {}, drain() {}, error() {}, close() {} 
 export class BunConnection implements Transport {
   events: TransportEvents = nobody;
   private socket: BunSocket<BunConnection> | null;
-  private readonly queue = new WriteQueue();
+  // What the kernel did not take yet; made by the first write it refused (an idle connection has none).
+  private queue: WriteQueue | undefined;
   private state = 0;
 
   /** A client's connection has no socket until Bun.connect opens it; writes queue until then. */
@@ -27,24 +28,36 @@ export class BunConnection implements Transport {
   }
 
   get bufferedAmount(): number {
-    return this.queue.bufferedAmount;
+    return this.queue?.bufferedAmount ?? 0;
   }
 
   /** Writes in order; false once something waits for drain. */
   write(chunks: Uint8Array[]): boolean {
     if (this.state & GONE) return false;
+    const socket = this.socket;
     // Something already waiting means the kernel is full: it goes on `drain`.
-    const waiting = this.queue.bufferedAmount > 0;
-    this.queue.push(chunks);
-    if (!waiting && this.socket) this.flush(this.socket);
-    return this.queue.bufferedAmount === 0;
+    if (this.bufferedAmount > 0 || !socket) {
+      this.backlog().push(chunks);
+      return false;
+    }
+    // One chunk (the usual batch) goes straight to the kernel; several go through the queue, which
+    // joins small neighbours into one write.
+    if (chunks.length === 1) {
+      const chunk = chunks[0];
+      const n = socket.write(chunk);
+      if (n >= chunk.length) return true;
+      this.backlog().push([n > 0 ? chunk.subarray(n) : chunk]);
+      return false;
+    }
+    this.backlog().push(chunks);
+    return this.flush(socket);
   }
 
   /** Half-closes once the queue is written; reading goes on, so the peer's FIN is seen. */
   end(): void {
     if (this.state & GONE) return;
     this.state |= ENDING;
-    if (this.queue.bufferedAmount === 0) this.socket?.shutdown();
+    if (this.bufferedAmount === 0) this.socket?.shutdown();
     this.resume();
   }
 
@@ -73,13 +86,13 @@ export class BunConnection implements Transport {
     this.socket = socket;
     if (this.state & PAUSED) socket.pause();
     if (this.state & GONE) socket.terminate();
-    else if (this.queue.bufferedAmount > 0) this.drained();
+    else if (this.bufferedAmount > 0) this.drained();
     else if (this.state & ENDING) socket.shutdown();
   }
 
   drained(): void {
     const socket = this.socket;
-    if (!socket || this.queue.bufferedAmount === 0 || !this.flush(socket)) return;
+    if (!socket || this.bufferedAmount === 0 || !this.flush(socket)) return;
     if (this.state & ENDING) socket.shutdown();
     this.events.drain();
   }
@@ -87,7 +100,7 @@ export class BunConnection implements Transport {
   closed(): void {
     if (this.state & GONE) return;
     this.state |= GONE;
-    this.queue.clear();
+    this.queue?.clear();
     if (this.state & DESTROYING) queueMicrotask(() => this.events.close());
     else this.events.close();
   }
@@ -101,13 +114,18 @@ export class BunConnection implements Transport {
 
   /** Writes until the kernel takes less than it is given; true once everything is written. */
   private flush(socket: BunSocket<BunConnection>): boolean {
-    const queue = this.queue;
+    const queue = this.queue!;
     for (let chunk = queue.next(); chunk; chunk = queue.next()) {
       const n = socket.write(chunk);
       queue.wrote(n);
       if (n < chunk.length) return false;
     }
     return true;
+  }
+
+  private backlog(): WriteQueue {
+    this.queue ??= new WriteQueue();
+    return this.queue;
   }
 }
 

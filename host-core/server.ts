@@ -138,10 +138,7 @@ export class ServerCore<T> {
 
   /** A fresh connection: its request head is read off the bytes it receives. */
   accept(transport: Transport, info: TransportInfo = {}): TransportEvents {
-    const accepted = new Accepted(this, transport, info.secure === true);
-    this.handshaking.add(accepted);
-    this.deadlines.set(accepted, this.policy.handshakeTimeout);
-    return accepted;
+    return this.handshake(transport, info).link;
   }
 
   /** A connection whose request head was already parsed elsewhere (e.g. by an HTTP server). */
@@ -152,8 +149,15 @@ export class ServerCore<T> {
     cb?: (ws: ServerWebSocket<T>) => void,
     info?: TransportInfo,
   ): TransportEvents {
-    const accepted = this.accept(transport, info) as Accepted<T>;
+    const accepted = this.handshake(transport, info);
     accepted.answer(req, rest, cb);
+    return accepted.link;
+  }
+
+  private handshake(transport: Transport, info: TransportInfo = {}): Accepted<T> {
+    const accepted = new Accepted(this, transport, info.secure === true);
+    this.handshaking.add(accepted);
+    this.deadlines.set(accepted, this.policy.handshakeTimeout);
     return accepted;
   }
 
@@ -223,12 +227,43 @@ const GONE = 4;
 
 const empty = new Uint8Array(0);
 
-/** One connection, from its first byte until it is gone: the request head, then its WebSocket. */
-class Accepted<T> implements TransportEvents, Expiring {
+/** Where a connection's bytes and events go: its handshake, then its WebSocket (SocketDriver). */
+interface Stage {
+  receive(chunk: Uint8Array): void;
+  drained(): void;
+  closed(): void;
+}
+
+/**
+ * What an adapter reports a connection's events to, for the connection's whole life. They go to its
+ * handshake until the WebSocket opens, then straight to the socket: an open connection keeps this
+ * one field, and nothing of its handshake.
+ */
+class Link implements TransportEvents {
+  constructor(public stage: Stage) {}
+
+  data(chunk: Uint8Array): void {
+    this.stage.receive(chunk);
+  }
+
+  drain(): void {
+    this.stage.drained();
+  }
+
+  /** `close` follows: the WebSocket sees 1006. */
+  error(): void {}
+
+  close(): void {
+    this.stage.closed();
+  }
+}
+
+/** One connection, from its first byte until its WebSocket opens or it is refused and gone. */
+class Accepted<T> implements Stage, Expiring {
+  readonly link: Link = new Link(this);
   private phase = READING;
   /** The head read so far; while the hook runs, the bytes that followed it. */
   private head: Uint8Array = empty;
-  private socket: SocketDriver<T> | undefined;
   /** The hook's Request, for reject() if the hook runs out of time. */
   private request: Request | undefined;
   /** The handler serving this connection, once policy admitted it. */
@@ -242,26 +277,16 @@ class Accepted<T> implements TransportEvents, Expiring {
     private readonly secure: boolean,
   ) {}
 
-  data(chunk: Uint8Array): void {
-    if (this.socket) this.socket.receive(chunk);
-    else if (this.phase === READING) this.readHead(chunk);
+  receive(chunk: Uint8Array): void {
+    if (this.phase === READING) this.readHead(chunk);
     else if (this.phase === UPGRADING) this.early(chunk);
   }
 
-  drain(): void {
-    this.socket?.drained();
-  }
+  drained(): void {}
 
-  /** `close` follows: the WebSocket sees 1006. */
-  error(): void {}
-
-  close(): void {
-    if (this.socket) {
-      this.socket.closed();
-    } else {
-      this.leave(GONE);
-      this.server.settled(this);
-    }
+  closed(): void {
+    this.leave(GONE);
+    this.server.settled(this);
   }
 
   /** handshakeTimeout passed, or closeTimeout after a refusal. */
@@ -398,7 +423,8 @@ class Accepted<T> implements TransportEvents, Expiring {
       data as T,
       deflate,
     );
-    this.socket = socket;
+    // From now on the connection's events go to the socket, and this handshake is garbage.
+    this.link.stage = socket;
     this.leave(OPEN);
     this.head = empty;
     this.request = undefined;

@@ -275,6 +275,16 @@ const IDLE = 1;
 const PINGED = 2;
 const CLOSE_WAIT = 3;
 
+// SocketDriver's bits.
+const BATCHING = 1;
+const USER_PAUSED = 2;
+const THROTTLED = 4;
+const FLUSH_QUEUED = 8;
+const BACKED_UP = 16;
+const NEED_DRAIN = 32;
+const ACTIVE = 64;
+const ENDED = 128;
+
 const empty = new Uint8Array(0);
 // How long a failed connection waits for the peer to close TCP after our close frame.
 const FAIL_LINGER = 250;
@@ -285,22 +295,14 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
   dropped = 0;
   topics: string | Set<string> | undefined;
   private readonly session: Session;
-  private readonly events: SessionHandler;
-  private batching = false;
-  // Reading is paused by the user, or while more than highWaterMark bytes wait to be written.
-  private userPaused = false;
-  private throttled = false;
-  private flushQueued = false;
-  // The transport's last write answered false: output waits in the session until drain.
-  private backedUp = false;
+  // Made with the first received bytes: an idle connection never needs it.
+  private events: SessionHandler | undefined;
+  // The booleans below, one bit each: a field each would cost every idle connection 8 bytes apiece.
+  private bits = 0;
   private linger: ReturnType<typeof setTimeout> | undefined;
-  private needDrain = false;
-  private active = false;
-  private ended = false;
   private deadline = 0;
   private closeCode = 1006;
   private closeReason = "";
-  private readonly handler: WebSocketHandler<T>;
   // `throttle`: the buckets, and reading or writing held until they refill.
   private readonly limit: Throttle | undefined;
 
@@ -314,8 +316,6 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
     deflate: Negotiated | undefined,
   ) {
     const { policy } = ctx;
-    const handler = route.handler;
-    this.handler = handler;
     if (policy.throttleIn || policy.throttleOut)
       this.limit = new Throttle(policy.throttleIn, policy.throttleOut, () => this.refilled());
     this.session = new Session({
@@ -323,12 +323,72 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
       maxFrameSize: policy.maxPayload,
       maxMessageSize: policy.maxPayload,
       textAs: policy.textAs,
-      stream: handler.fragment !== undefined,
+      stream: route.handler.fragment !== undefined,
       autoFree: false,
       deflate,
     });
     this.ws = wrap(this, data);
-    this.events = new SessionEvents(this, this.ws, route);
+  }
+
+  // Sends are batched while a received chunk is dispatched or cork()'s callback runs.
+  private get batching(): boolean {
+    return (this.bits & BATCHING) !== 0;
+  }
+  private set batching(on: boolean) {
+    this.setBit(BATCHING, on);
+  }
+  // Reading is paused by the user, or while more than highWaterMark bytes wait to be written.
+  private get userPaused(): boolean {
+    return (this.bits & USER_PAUSED) !== 0;
+  }
+  private set userPaused(on: boolean) {
+    this.setBit(USER_PAUSED, on);
+  }
+  private get throttled(): boolean {
+    return (this.bits & THROTTLED) !== 0;
+  }
+  private set throttled(on: boolean) {
+    this.setBit(THROTTLED, on);
+  }
+  private get flushQueued(): boolean {
+    return (this.bits & FLUSH_QUEUED) !== 0;
+  }
+  private set flushQueued(on: boolean) {
+    this.setBit(FLUSH_QUEUED, on);
+  }
+  // The transport's last write answered false: output waits in the session until drain.
+  private get backedUp(): boolean {
+    return (this.bits & BACKED_UP) !== 0;
+  }
+  private set backedUp(on: boolean) {
+    this.setBit(BACKED_UP, on);
+  }
+  private get needDrain(): boolean {
+    return (this.bits & NEED_DRAIN) !== 0;
+  }
+  private set needDrain(on: boolean) {
+    this.setBit(NEED_DRAIN, on);
+  }
+  // Bytes arrived since the idle deadline was armed.
+  private get active(): boolean {
+    return (this.bits & ACTIVE) !== 0;
+  }
+  private set active(on: boolean) {
+    this.setBit(ACTIVE, on);
+  }
+  private get ended(): boolean {
+    return (this.bits & ENDED) !== 0;
+  }
+  private set ended(on: boolean) {
+    this.setBit(ENDED, on);
+  }
+
+  private setBit(bit: number, on: boolean): void {
+    this.bits = on ? this.bits | bit : this.bits & ~bit;
+  }
+
+  private get handler(): WebSocketHandler<T> {
+    return this.route.handler;
   }
 
   get remoteAddress(): string {
@@ -482,7 +542,7 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
   private decode(chunk: Uint8Array): void {
     this.batching = true;
     try {
-      this.session.receive(chunk, this.events);
+      this.session.receive(chunk, (this.events ??= new SessionEvents(this, this.ws, this.route)));
     } finally {
       // Also when a handler threw: what it queued before leaves now, not with the next chunk.
       this.batching = false;

@@ -12,10 +12,11 @@ export interface DenoClientOptions extends ClientOptions {
 
 function dial(target: ClientTarget, options: DenoClientOptions, events: TransportEvents): Transport {
   const address = { hostname: target.host, port: target.port };
-  const connection = new DenoConnection(
+  const connection = new DenoConnection();
+  connection.start(
+    events,
     target.secure ? Deno.connectTls({ ...address, caCerts: options.caCerts }) : Deno.connect(address),
   );
-  connection.start(events);
   return connection;
 }
 

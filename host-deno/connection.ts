@@ -13,34 +13,80 @@ const MIN_READ = 256;
 // write() answers false once this much waits to be written, like a stream's highWaterMark.
 const HIGH_WATER = 64 * 1024;
 
+// DenoConnection's bits.
+const WRITING = 1;
+const ENDING = 2;
+const READ_DONE = 4;
+const WRITE_DONE = 8;
+const DESTROYED = 16;
+const FINISHED = 32;
+const PAUSED = 64;
+
 export class DenoConnection implements Transport {
   remoteAddress: string | undefined;
   private conn: Conn | undefined;
   private events!: TransportEvents;
-  private readonly queue = new WriteQueue();
-  private writing = false;
-  private ending = false;
-  private readDone = false;
-  private writeDone = false;
-  private destroyed = false;
-  private finished = false;
-  private paused = false;
+  // What waits to be written; only while something does (an idle connection has none).
+  private queue: WriteQueue | undefined;
+  // The booleans below, one bit each.
+  private bits = 0;
   private resumeRead: (() => void) | undefined;
 
-  constructor(private readonly connecting: Promise<Conn>) {}
+  private get writing(): boolean {
+    return (this.bits & WRITING) !== 0;
+  }
+  private set writing(on: boolean) {
+    this.bits = on ? this.bits | WRITING : this.bits & ~WRITING;
+  }
+  private get ending(): boolean {
+    return (this.bits & ENDING) !== 0;
+  }
+  private set ending(on: boolean) {
+    this.bits = on ? this.bits | ENDING : this.bits & ~ENDING;
+  }
+  private get readDone(): boolean {
+    return (this.bits & READ_DONE) !== 0;
+  }
+  private set readDone(on: boolean) {
+    this.bits = on ? this.bits | READ_DONE : this.bits & ~READ_DONE;
+  }
+  private get writeDone(): boolean {
+    return (this.bits & WRITE_DONE) !== 0;
+  }
+  private set writeDone(on: boolean) {
+    this.bits = on ? this.bits | WRITE_DONE : this.bits & ~WRITE_DONE;
+  }
+  private get destroyed(): boolean {
+    return (this.bits & DESTROYED) !== 0;
+  }
+  private set destroyed(on: boolean) {
+    this.bits = on ? this.bits | DESTROYED : this.bits & ~DESTROYED;
+  }
+  private get finished(): boolean {
+    return (this.bits & FINISHED) !== 0;
+  }
+  private set finished(on: boolean) {
+    this.bits = on ? this.bits | FINISHED : this.bits & ~FINISHED;
+  }
+  private get paused(): boolean {
+    return (this.bits & PAUSED) !== 0;
+  }
+  private set paused(on: boolean) {
+    this.bits = on ? this.bits | PAUSED : this.bits & ~PAUSED;
+  }
 
-  /** Starts reading; what happens goes to events. */
-  start(events: TransportEvents): void {
+  /**
+   * Starts reading a connection (a server's, accepted) or one being made (a client's); what happens
+   * goes to events.
+   */
+  start(events: TransportEvents, conn: Conn | Promise<Conn>): void {
     this.events = events;
-    this.connecting.then(
-      (conn) => {
-        this.conn = conn;
-        this.remoteAddress ??= conn.remoteAddr.hostname;
-        if (this.destroyed) return conn.close();
-        conn.setNoDelay?.(true);
-        this.read(conn);
-        if (this.queue.bufferedAmount > 0 || this.ending) this.pump(conn);
-      },
+    if (!("then" in conn)) {
+      this.opened(conn);
+      return;
+    }
+    conn.then(
+      (c) => this.opened(c),
       (err: Error) => {
         this.events.error(err);
         this.readDone = true;
@@ -50,14 +96,15 @@ export class DenoConnection implements Transport {
   }
 
   get bufferedAmount(): number {
-    return this.queue.bufferedAmount;
+    return this.queue?.bufferedAmount ?? 0;
   }
 
   write(chunks: Uint8Array[]): boolean {
     if (this.destroyed || this.ending) return false;
+    this.queue ??= new WriteQueue();
     this.queue.push(chunks);
     if (this.conn && !this.writing) this.pump(this.conn);
-    return this.queue.bufferedAmount < HIGH_WATER;
+    return this.bufferedAmount < HIGH_WATER;
   }
 
   end(): void {
@@ -69,7 +116,7 @@ export class DenoConnection implements Transport {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.queue.clear();
+    this.queue?.clear();
     this.resumeRead?.();
     try {
       this.conn?.close();
@@ -88,6 +135,18 @@ export class DenoConnection implements Transport {
     this.paused = false;
     this.resumeRead?.();
     this.resumeRead = undefined;
+  }
+
+  private opened(conn: Conn): void {
+    this.conn = conn;
+    this.remoteAddress ??= conn.remoteAddr.hostname;
+    if (this.destroyed) {
+      conn.close();
+      return;
+    }
+    conn.setNoDelay?.(true);
+    this.read(conn);
+    if (this.bufferedAmount > 0 || this.ending) this.pump(conn);
   }
 
   private async read(conn: Conn): Promise<void> {
@@ -125,7 +184,8 @@ export class DenoConnection implements Transport {
     this.writing = true;
     const queue = this.queue;
     try {
-      for (let chunk = queue.next(); chunk; chunk = queue.next()) queue.wrote(await conn.write(chunk));
+      if (queue)
+        for (let chunk = queue.next(); chunk; chunk = queue.next()) queue.wrote(await conn.write(chunk));
       if (this.ending && !this.destroyed) {
         await conn.closeWrite();
         this.writeDone = true;
@@ -135,7 +195,10 @@ export class DenoConnection implements Transport {
       this.destroy();
     }
     this.writing = false;
-    if (!this.destroyed && queue.bufferedAmount === 0) this.events.drain();
+    if (this.destroyed || this.bufferedAmount > 0) return;
+    // Written out: the queue goes until the next write (a write during this loop used this one).
+    this.queue = undefined;
+    this.events.drain();
   }
 
   private finish(): void {

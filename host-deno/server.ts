@@ -81,8 +81,9 @@ async function acceptLoop<T>(
   const core = serverInternals(server);
   while (listening()) {
     try {
-      const connection = new DenoConnection(Promise.resolve(await listener.accept()));
-      connection.start(core.accept(connection, { secure }));
+      const conn = await listener.accept();
+      const connection = new DenoConnection();
+      connection.start(core.accept(connection, { secure }), conn);
     } catch (err) {
       if (!listening()) return;
       // Out of descriptors or a failed TLS accept: the listener itself is fine; breathe and go on.

@@ -45,16 +45,16 @@ const adapters: [string, (events: TransportEvents) => Promise<Transport> | Trans
   [
     "deno, still connecting",
     (events) => {
-      const connection = new DenoConnection(new Promise(() => {}));
-      connection.start(events);
+      const connection = new DenoConnection();
+      connection.start(events, new Promise(() => {}));
       return connection;
     },
   ],
   [
     "deno, connected",
     async (events) => {
-      const connection = new DenoConnection(Promise.resolve(denoConn()));
-      connection.start(events);
+      const connection = new DenoConnection();
+      connection.start(events, denoConn());
       await Promise.resolve();
       return connection;
     },
@@ -157,4 +157,33 @@ it("bun: a client paused before Bun.connect opens is paused once it does", () =>
   const socket = { pause: () => calls.push("pause") } as unknown as BunSocket<BunConnection>;
   connection.opened(socket);
   expect(calls).toEqual(["pause"]);
+});
+
+// An idle connection holds only what it needs: the write queue and the stream's `drain` listener
+// come with the first write the stream refuses, and everything still leaves in order after it.
+it("node: no drain listener until a write is refused; then drain is reported and bytes leave in order", async () => {
+  const written: number[] = [];
+  let finish: (() => void) | undefined;
+  const s = new Duplex({
+    highWaterMark: 4,
+    read() {},
+    write(chunk: Buffer, _e, done) {
+      written.push(...chunk);
+      finish = done;
+    },
+  });
+  let drains = 0;
+  const t = wire(s, () => ({ ...counting(), drain: () => drains++ }));
+  expect(s.listenerCount("drain")).toBe(0);
+  expect(t.write([Uint8Array.of(1, 2, 3, 4, 5)])).toBe(false);
+  expect(s.listenerCount("drain")).toBe(1);
+  expect(t.write([Uint8Array.of(6), Uint8Array.of(7)])).toBe(false);
+  expect(t.bufferedAmount).toBe(7);
+  finish?.();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  finish?.();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(written).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  expect(drains).toBe(1);
+  expect(t.bufferedAmount).toBe(0);
 });
