@@ -126,7 +126,8 @@ export class Session {
   private stateValue: number;
   private readonly textAs: "string" | "bytes";
   private readonly stream: boolean;
-  private readonly output = new Output();
+  // Made with the first frame queued: an idle connection has none.
+  private out: Output | undefined;
   private message: Uint8Array = empty;
   private messageLength = 0;
   private sendingFragmented = false;
@@ -188,7 +189,12 @@ export class Session {
   }
   /** Bytes queued by send() and not yet taken by takeOutput(). */
   get pendingBytes(): number {
-    return this.output.pending;
+    return this.out?.pending ?? 0;
+  }
+
+  private get output(): Output {
+    this.out ??= new Output();
+    return this.out;
   }
 
   /** Re-reads the state after a core call that may change it (a handshake helper's, for one). */
@@ -423,7 +429,7 @@ export class Session {
 
   /** Everything queued since the last call, in order, ready for one vectored write. */
   takeOutput(): Uint8Array[] {
-    return this.output.take();
+    return this.out ? this.out.take() : [];
   }
 
   /** Releases the core's slot. The session cannot be used afterwards. */
