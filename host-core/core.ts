@@ -6,9 +6,13 @@ import { type CompiledModule, Wasm } from "./wasm.ts";
 interface NodeBuffer {
   latin1Slice(start: number, end: number): string;
 }
-const BufferClass = (
-  globalThis as unknown as { Buffer?: { from(buffer: ArrayBuffer, at: number, len: number): NodeBuffer } }
-).Buffer;
+interface NodeBufferClass {
+  from(buffer: ArrayBuffer, at: number, len: number): NodeBuffer;
+  prototype: Partial<NodeBuffer>;
+}
+const GlobalBuffer = (globalThis as unknown as { Buffer?: NodeBufferClass }).Buffer;
+// latin1Slice is not in Node's documented API: a Buffer without it (a polyfill) is not used.
+const BufferClass = typeof GlobalBuffer?.prototype.latin1Slice === "function" ? GlobalBuffer : undefined;
 // Without Buffer, strings are built from pieces small enough to pass as arguments.
 const LATIN1_PIECE = 4096;
 
