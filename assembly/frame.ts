@@ -46,14 +46,15 @@ import { fail, failed } from "./fail";
 import { nextKey } from "./keys";
 import { mask } from "./mask";
 import {
+  ctrlPtr,
   F_CLIENT,
   F_CLOSE_RECEIVED,
   F_CLOSE_SENT,
   F_FAILED,
   F_RSV1,
   hasFlag,
+  releaseCtrl,
   S_CLOSE_CODE,
-  S_CTRL,
   S_CTRL_LEN,
   S_FLAGS,
   S_FRAME_BITS,
@@ -227,7 +228,7 @@ function startFrame(s: usize, h: usize, next: usize): void {
   if (op >= OP_CLOSE) {
     store<u8>(s + S_CTRL_LEN, 0);
     store<u8>(s + S_STATE, ST_CONTROL);
-    if (plen == 0) finishControl(s);
+    if (plen == 0) finishControl(s, next, 0);
   } else {
     store<u8>(s + S_STATE, ST_DATA);
     if (plen == 0) emitData(s, next, 0, 0);
@@ -300,29 +301,37 @@ function emitData(s: usize, p: usize, n: u32, left: u64): void {
   if (fin) store<u8>(s + S_MSG_OP, 0);
 }
 
-// Control payloads are gathered in the session, so a ping split over chunks still arrives whole.
+// A control payload wholly in this chunk is unmasked where it is; one split over chunks is
+// gathered in the session's control block, so a ping split over chunks still arrives whole.
 function readControl(s: usize, p: usize, end: usize): usize {
   const remaining = <u32>load<u64>(s + S_REMAINING);
   const avail = <u32>(end - p);
   const n = remaining < avail ? remaining : avail;
   const have = <u32>load<u8>(s + S_CTRL_LEN);
-  const dst = s + S_CTRL + have;
-  memory.copy(dst, p, n);
-  unmask(s, dst, n);
-  store<u8>(s + S_CTRL_LEN, <u8>(have + n));
   store<u64>(s + S_REMAINING, remaining - n);
-  if (n == remaining) finishControl(s);
+  if (have == 0 && n == remaining) {
+    unmask(s, p, n);
+    finishControl(s, p, n);
+    return p + n;
+  }
+  const block = ctrlPtr(s);
+  memory.copy(block + have, p, n);
+  unmask(s, block + have, n);
+  store<u8>(s + S_CTRL_LEN, <u8>(have + n));
+  if (n == remaining) {
+    finishControl(s, block, have + n);
+    releaseCtrl(s);
+  }
   return p + n;
 }
 
-function finishControl(s: usize): void {
+function finishControl(s: usize, from: usize, len: u32): void {
   store<u8>(s + S_STATE, ST_HEADER);
   const op = <u32>load<u8>(s + S_FRAME_OP);
-  const len = <u32>load<u8>(s + S_CTRL_LEN);
-  // The session buffer is reused by the next control frame of this same call; events must not
-  // point into it.
+  // Events must not point into the input (the host may reuse it) or the control block (the next
+  // control frame reuses it).
   const payload = reserveOutput(len);
-  memory.copy(payload, s + S_CTRL, len);
+  memory.copy(payload, from, len);
   if (op == OP_PING) {
     pushEvent(KIND_PING, 0, 0, payload, len, 0);
     // 5.5.2: answer a ping with a pong carrying the same payload, unless we are closing.

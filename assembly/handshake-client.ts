@@ -57,7 +57,7 @@ import {
   T_WEBSOCKET,
 } from "./literals";
 import { hsBase, sendBase } from "./regions";
-import { clearFlag, ctrlPtr, F_CONNECTING, setFlag } from "./session";
+import { clearFlag, ctrlPtr, F_CONNECTING, releaseCtrl, setFlag } from "./session";
 
 // ---- Client: the opening handshake request (RFC 6455 4.1) ----
 
@@ -294,6 +294,10 @@ export function clientResponse(
   // 4.1: any status but 101 ends the WebSocket handshake; the host handles it per HTTP.
   if (code != 101) return finish(<u32>code, ERR_HS_STATUS);
   const status = checkResponse(s, ptr + len, offeredProtoLen, offeredExtLen);
-  if (status == 101) clearFlag(s, F_CONNECTING);
+  if (status == 101) {
+    clearFlag(s, F_CONNECTING);
+    // The key was kept for checking the answer only.
+    releaseCtrl(s);
+  }
   return status;
 }

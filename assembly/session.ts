@@ -28,16 +28,21 @@ export const S_MAX_FRAME: u32 = 48; // u64, 0 = unlimited
 export const S_MAX_MESSAGE: u32 = 56; // u64, 0 = unlimited
 export const S_UTF8: u32 = 64; // u32 validator state of the text message in progress
 export const S_NEXT_FREE: u32 = 68; // u32 free-list link
-// Control frame payload gathered across chunks (5.5: at most 125 bytes). Before a client's
-// handshake completes it holds the 24-byte Sec-WebSocket-Key instead.
-export const S_CTRL: u32 = 72;
+// u32 block (0 = none) holding a control frame's payload split across chunks (5.5: at most 125
+// bytes) or, until a client's handshake completes, its 24-byte Sec-WebSocket-Key. Borrowed only
+// for that long, so an idle session holds none.
+export const S_CTRL_BLOCK: u32 = 72;
 // u16: the peer's close code (1005 for none) or the close code of a failure: what closeOwed() sends.
-export const S_CLOSE_CODE: u32 = 198;
+export const S_CLOSE_CODE: u32 = 76;
 // RFC 7692: u32 inflater state (0 = none), u8 its ring bits, u64 inflated bytes of the message.
-export const S_INFLATER: u32 = 200;
-export const S_INFLATE_BITS: u32 = 204;
-export const S_INFLATED: u32 = 208;
-export const SESSION_SIZE: u32 = 216;
+export const S_INFLATER: u32 = 80;
+export const S_INFLATE_BITS: u32 = 84;
+export const S_INFLATED: u32 = 88;
+export const SESSION_SIZE: u32 = 96;
+
+const CTRL_BLOCK: usize = 128;
+// Control blocks returned by sessions, linked through their first word.
+let ctrlFree: usize = 0;
 
 export const F_CLIENT: u8 = 1;
 export const F_RSV1: u8 = 2;
@@ -66,6 +71,7 @@ export function sessionOpen(flags: u32): usize {
 
 export function sessionFree(s: usize): void {
   releaseInflater(s);
+  releaseCtrl(s);
   store<u32>(s + S_NEXT_FREE, <u32>freeList);
   freeList = s;
   liveCount--;
@@ -111,6 +117,22 @@ export function sessionState(s: usize): u32 {
   return sent ? STATE_CLOSE_SENT : STATE_OPEN;
 }
 
+/** The session's control block, borrowed on first use. */
 export function ctrlPtr(s: usize): usize {
-  return s + S_CTRL;
+  let b = <usize>load<u32>(s + S_CTRL_BLOCK);
+  if (b != 0) return b;
+  b = ctrlFree;
+  if (b != 0) ctrlFree = <usize>load<u32>(b);
+  else b = heap.alloc(CTRL_BLOCK);
+  store<u32>(s + S_CTRL_BLOCK, <u32>b);
+  return b;
+}
+
+/** Gives the control block back, if the session holds one. */
+export function releaseCtrl(s: usize): void {
+  const b = <usize>load<u32>(s + S_CTRL_BLOCK);
+  if (b == 0) return;
+  store<u32>(b, <u32>ctrlFree);
+  ctrlFree = b;
+  store<u32>(s + S_CTRL_BLOCK, 0);
 }

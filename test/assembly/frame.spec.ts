@@ -98,6 +98,27 @@ describe("RFC 6455 5.7 examples", () => {
     sessionFree(s);
   });
 
+  it("pings of two sessions split over calls, interleaved, each arrive whole and are answered", () => {
+    const a = server();
+    const b = server();
+    const ping = bytes("89 85 37 fa 21 3d 7f 9f 4d 51 58");
+    expect<u32>(feed(a, ping, 0, 4)).toBe(0);
+    expect<u32>(feed(b, ping, 0, 8)).toBe(0);
+    expect<u32>(feed(a, ping, 4)).toBe(2);
+    expect<string>(payload(0)).toBe("Hello");
+    expect<string>(payloadHex(1)).toBe("8a0548656c6c6f");
+    expect<u32>(feed(b, ping, 8)).toBe(2);
+    expect<string>(payload(0)).toBe("Hello");
+    // The block a gave back now serves b's next split ping, and a's next one is whole in one call.
+    expect<u32>(feed(b, ping, 0, 9)).toBe(0);
+    expect<u32>(feed(a, ping)).toBe(2);
+    expect<string>(payload(0)).toBe("Hello");
+    expect<u32>(feed(b, ping, 9)).toBe(2);
+    expect<string>(payloadHex(1)).toBe("8a0548656c6c6f");
+    sessionFree(a);
+    sessionFree(b);
+  });
+
   it("masked pong", () => {
     const s = server();
     expect<u32>(feed(s, bytes("8a 85 37 fa 21 3d 7f 9f 4d 51 58"))).toBe(1);
