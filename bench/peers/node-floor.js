@@ -5,7 +5,7 @@
 // --deflate: a permessage-deflate offer is accepted in the 101, and nothing is ever inflated.
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
-import { BAD_REQUEST, GUID, MAX_HEAD, parseUpgrade, portArg } from "./raw-upgrade.js";
+import { GUID, portArg, readHead } from "./raw-upgrade.js";
 
 const port = portArg(process.argv, "node bench/peers/node-floor.js [--deflate] --port N");
 const deflate = process.argv.includes("--deflate");
@@ -14,24 +14,12 @@ const deflate = process.argv.includes("--deflate");
 const discard = () => {};
 
 createServer({ noDelay: true }, (socket) => {
-  let head = "";
-  const onHead = (chunk) => {
-    head += chunk.toString("latin1");
-    const end = head.indexOf("\r\n\r\n");
-    if (end < 0) {
-      if (head.length > MAX_HEAD) socket.destroy();
-      return;
-    }
-    socket.off("data", onHead);
+  readHead(socket, deflate, (upgrade) => {
     socket.on("data", discard);
-    const upgrade = parseUpgrade(head.slice(0, end + 2), deflate);
-    head = "";
-    if (upgrade === undefined) return void socket.end(BAD_REQUEST);
     const accept = createHash("sha1")
       .update(upgrade.key + GUID)
       .digest("base64");
     socket.write(upgrade.response(accept));
-  };
-  socket.on("data", onHead);
+  });
   socket.on("error", discard);
 }).listen(port, "127.0.0.1");

@@ -51,6 +51,31 @@ export function parseUpgrade(head, deflate = false) {
 
 export const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
+/**
+ * Reads a node:net socket's request head, then calls `upgraded(upgrade, early)` with what
+ * parseUpgrade returned and the frame bytes that came with the head (or undefined); a head that
+ * does not parse gets a 400, one past MAX_HEAD the end of the connection.
+ */
+export function readHead(socket, deflate, upgraded) {
+  let head = "";
+  const onHead = (chunk) => {
+    head += chunk.toString("latin1");
+    const end = head.indexOf("\r\n\r\n");
+    if (end < 0) {
+      if (head.length > MAX_HEAD) socket.destroy();
+      return;
+    }
+    socket.off("data", onHead);
+    const upgrade = parseUpgrade(head.slice(0, end + 2), deflate);
+    // latin1 is one character per byte: bytes after the head are the end of this chunk.
+    const early = head.length - (end + 4);
+    head = "";
+    if (upgrade === undefined) return void socket.end(BAD_REQUEST);
+    upgraded(upgrade, early > 0 ? chunk.subarray(chunk.length - early) : undefined);
+  };
+  socket.on("data", onHead);
+}
+
 /** `--port N` from argv, or exit with the usage line (Deno 2 and Bun have Node's `process`). */
 export function portArg(argv, usage) {
   const i = argv.indexOf("--port");

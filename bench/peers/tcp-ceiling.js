@@ -8,7 +8,7 @@
 //          frame (status 1000) and the end of TCP, as section 7.1.1 asks of a server.
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
-import { BAD_REQUEST, GUID, MAX_HEAD, parseUpgrade, portArg } from "./raw-upgrade.js";
+import { GUID, portArg, readHead } from "./raw-upgrade.js";
 
 const port = portArg(process.argv, "node bench/peers/tcp-ceiling.js [--deflate] [--close] --port N");
 const deflate = process.argv.includes("--deflate");
@@ -39,29 +39,15 @@ function answerClose() {
 const ignore = () => {};
 
 createServer({ noDelay: true }, (socket) => {
-  let head = "";
-  const onHead = (chunk) => {
-    head += chunk.toString("latin1");
-    const end = head.indexOf("\r\n\r\n");
-    if (end < 0) {
-      if (head.length > MAX_HEAD) socket.destroy();
-      return;
-    }
-    socket.off("data", onHead);
-    const upgrade = parseUpgrade(head.slice(0, end + 2), deflate);
-    if (upgrade === undefined) return void socket.end(BAD_REQUEST);
+  readHead(socket, deflate, (upgrade, early) => {
     socket.write(upgrade.response(accept(upgrade.key)));
-    // Frame bytes that came with the head are the end of this chunk (latin1 is one char per byte).
-    const early = head.length - (end + 4);
-    head = "";
     if (closing) {
-      if (early > 0) socket.end(CLOSE);
+      if (early) socket.end(CLOSE);
       else socket.once("data", answerClose);
     } else {
       socket.on("data", echo);
-      if (early > 0) socket.write(chunk.subarray(chunk.length - early));
+      if (early) socket.write(early);
     }
-  };
-  socket.on("data", onHead);
+  });
   socket.on("error", ignore);
 }).listen(port, "127.0.0.1");
