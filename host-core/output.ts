@@ -19,6 +19,12 @@ export const allocate: (size: number) => Uint8Array =
   (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer?.allocUnsafe ??
   ((size) => new Uint8Array(size));
 
+/** As allocate, but a plain Uint8Array, as every message handed to handlers is. */
+export function allocatePlain(size: number): Uint8Array {
+  const bytes = allocate(size);
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, size);
+}
+
 export class Output {
   private chunks: Uint8Array[] = [];
   private batch: Uint8Array = empty;

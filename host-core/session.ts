@@ -39,7 +39,7 @@ import {
 import { type Core, getCore, Latin1 } from "./core.ts";
 import { Deflater } from "./deflater.ts";
 import { WebSocketError } from "./errors.ts";
-import { allocate, Output } from "./output.ts";
+import { allocate, allocatePlain, Output } from "./output.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
 import { type Framed, frameOnce } from "./pubsub.ts";
 
@@ -330,7 +330,7 @@ export class Session {
   }
 
   private growMessage(size: number): void {
-    const next = allocate(Math.max(size, this.message.length * 2));
+    const next = allocatePlain(Math.max(size, this.message.length * 2));
     next.set(this.message.subarray(0, this.messageLength));
     this.message = next;
   }

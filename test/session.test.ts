@@ -37,6 +37,32 @@ describe.each(["simd", "scalar"] as const)("%s build", (build) => {
     s.free();
   });
 
+  it("binary messages are plain Uint8Arrays whichever way they arrive: whole, across chunks, fragmented", () => {
+    const payload = (n: number) => Buffer.alloc(n, 7);
+    const frame = (fin: boolean, op: number, p: Buffer) => {
+      const len = p.length < 126 ? [p.length] : [126, p.length >> 8, p.length & 255];
+      return Buffer.concat([
+        Buffer.from([(fin ? 0x80 : 0) | op, 0x80 | len[0], ...len.slice(1)]),
+        Buffer.alloc(4),
+        p,
+      ]);
+    };
+    const s = server();
+    const seen: Uint8Array[] = [];
+    const h = { message: (data: string | Uint8Array) => seen.push(data as Uint8Array) };
+    const whole = frame(true, 2, payload(10));
+    const split = frame(true, 2, payload(3000));
+    s.receive(Buffer.concat([whole, split.subarray(0, 100)]), h);
+    s.receive(split.subarray(100), h);
+    s.receive(Buffer.concat([frame(false, 2, payload(5)), frame(true, 0, payload(6))]), h);
+    expect(seen.map((m) => [Object.getPrototypeOf(m) === Uint8Array.prototype, m.length])).toEqual([
+      [true, 10],
+      [true, 3000],
+      [true, 11],
+    ]);
+    s.free();
+  });
+
   it("moves through the states tungstenite names: open, close received, acknowledged, closed", () => {
     const s = server();
     expect(s.state).toBe(abi.STATE_OPEN);
