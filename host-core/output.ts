@@ -57,6 +57,34 @@ export class Output {
     this.queued += len;
   }
 
+  /** RFC 6455 5.2: an unmasked frame header for a payload of len bytes. */
+  header(first: number, len: number): void {
+    if (this.runEnd > 0) this.closeRun();
+    if (this.batchEnd + HEADER_MAX > this.batch.length) this.grow(HEADER_MAX);
+    const b = this.batch;
+    let at = this.batchEnd;
+    b[at++] = first;
+    if (len < 126) b[at++] = len;
+    else if (len < 65536) {
+      b[at++] = 126;
+      b[at++] = len >>> 8;
+      b[at++] = len & 0xff;
+    } else {
+      b[at++] = 127;
+      const hi = Math.floor(len / 0x100000000);
+      b[at++] = hi >>> 24;
+      b[at++] = (hi >>> 16) & 0xff;
+      b[at++] = (hi >>> 8) & 0xff;
+      b[at++] = hi & 0xff;
+      b[at++] = len >>> 24;
+      b[at++] = (len >>> 16) & 0xff;
+      b[at++] = (len >>> 8) & 0xff;
+      b[at++] = len & 0xff;
+    }
+    this.queued += at - this.batchEnd;
+    this.batchEnd = at;
+  }
+
   /** Queues payload by reference: the caller must not change it afterwards. */
   ref(payload: Uint8Array): void {
     this.seal();

@@ -465,20 +465,25 @@ export class Session {
 
   private queueData(first: number, payload: Uint8Array): void {
     this.guard();
-    const core = this.core;
     const len = payload.length;
-    if (this.isClient && len <= SEND_ROOM) {
+    // A server's header is written here, not by the core: it is not masked (5.1), so the core's
+    // key and state are not needed, and a call into the core per send cost more than the bytes.
+    if (!this.isClient) {
+      this.output.header(first, len);
+      if (len < COPY_LIMIT) this.output.copy(payload, 0, len);
+      else this.output.ref(payload);
+      return;
+    }
+    const core = this.core;
+    if (len <= SEND_ROOM) {
       core.u8.set(payload, core.sendPtr + SEND_PAYLOAD);
       this.queueFramed(first, len);
       return;
     }
     const h = check(core.exports.header(this.ptr, first, len));
     this.output.copy(core.u8, core.sendPtr, h);
-    if (this.isClient) {
-      core.keysDrawn();
-      this.queueMasked(payload, h);
-    } else if (len < COPY_LIMIT) this.output.copy(payload, 0, len);
-    else this.output.ref(payload);
+    core.keysDrawn();
+    this.queueMasked(payload, h);
   }
 
   /** A client's large payload, masked piecewise through the send region with the header's key. */

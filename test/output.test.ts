@@ -67,6 +67,24 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
     }
   });
 
+  it("writes unmasked headers for every length boundary of RFC 6455 5.2", () => {
+    const cases: [number, string][] = [
+      [0, "8200"],
+      [125, "827d"],
+      [126, "827e007e"],
+      [65535, "827effff"],
+      [65536, "827f0000000000010000"],
+      [2 ** 32 - 1, "827f00000000ffffffff"],
+      [2 ** 32 + 5, "827f0000000100000005"],
+      [2 ** 53 - 1, "827f001fffffffffffff"],
+    ];
+    for (const [len, hex] of cases) {
+      const out = new Output();
+      out.header(0x82, len);
+      expect([len, Buffer.concat(out.take()).toString("hex")]).toEqual([len, hex]);
+    }
+  });
+
   it("queues contiguous shared frames as one view of their buffer, and copies past two runs", () => {
     const src = new Source();
     const out = new Output();

@@ -63,6 +63,24 @@ describe.each(["simd", "scalar"] as const)("%s build", (build) => {
     s.free();
   });
 
+  it("a server's data frames carry the header the core would write, at every length boundary", () => {
+    const framer = server();
+    for (const len of [0, 1, 125, 126, 127, 65535, 65536, 70000]) {
+      const payload = new Uint8Array(len).fill(len & 0xff);
+      const s = server();
+      s.send(payload);
+      const sent = Buffer.concat(s.takeOutput());
+      const h = core.exports.header(framer.handle, abi.B0_FIN | abi.OP_BINARY, len);
+      const expected = Buffer.concat([
+        Buffer.from(core.u8.subarray(core.sendPtr, core.sendPtr + h)),
+        payload,
+      ]);
+      expect([len, sent.equals(expected)]).toEqual([len, true]);
+      s.free();
+    }
+    framer.free();
+  });
+
   it("moves through the states tungstenite names: open, close received, acknowledged, closed", () => {
     const s = server();
     expect(s.state).toBe(abi.STATE_OPEN);
