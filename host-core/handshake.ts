@@ -139,14 +139,20 @@ class ParsedUpgrade implements UpgradeRequest {
   key!: string;
   accept!: string;
   #headers: Record<string, string> | undefined;
+  #head: Uint8Array<ArrayBuffer> | undefined;
+  #table: Uint32Array | undefined;
+  readonly #base: number;
 
   constructor(
     fields: Omit<UpgradeRequest, "headers">,
-    private head: Uint8Array<ArrayBuffer> | undefined,
-    private table: Uint32Array | undefined,
-    private readonly base: number,
+    head: Uint8Array<ArrayBuffer> | undefined,
+    table: Uint32Array | undefined,
+    base: number,
   ) {
     Object.assign(this, fields);
+    this.#head = head;
+    this.#table = table;
+    this.#base = base;
   }
 
   /**
@@ -156,7 +162,9 @@ class ParsedUpgrade implements UpgradeRequest {
   get headers(): Record<string, string> {
     if (this.#headers) return this.#headers;
     const headers: Record<string, string> = Object.create(null);
-    const { head, table, base } = this;
+    const head = this.#head;
+    const table = this.#table;
+    const base = this.#base;
     if (head && table) {
       const latin1 = new Latin1(head);
       for (let e = 0; e < table.length; e += FIELD_WORDS) {
@@ -165,7 +173,7 @@ class ParsedUpgrade implements UpgradeRequest {
         headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
       }
     }
-    this.head = this.table = undefined;
+    this.#head = this.#table = undefined;
     this.#headers = headers;
     return headers;
   }

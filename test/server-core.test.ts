@@ -581,6 +581,18 @@ describe("request header fields", () => {
     expect(fields).toEqual(["a", "b", "c"]);
   });
 
+  it("of a refused request are readable too (a version the server does not speak: 426)", () => {
+    const head = upgradeRequest("example.com", "/", KEY, ["X-Before: 1"]).replace(
+      "Sec-WebSocket-Version: 13",
+      "Sec-WebSocket-Version: 8",
+    );
+    const req = parseUpgrade(Buffer.concat([Buffer.from(head), Buffer.from("next frame bytes")]));
+    expect(req.status).toBe(426);
+    expect(req.headers["x-before"]).toBe("1");
+    expect(req.headers["sec-websocket-version"]).toBe("8");
+    expect(req.headers.host).toBe("example.com");
+  });
+
   it("are ISO-8859-1: every byte is the code point of its value, 80..9F included, short or long", () => {
     const bytes = [0x80, 0x9f, 0xa0, 0xe9, 0xff];
     const value = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => bytes[i % bytes.length]));
