@@ -8,7 +8,7 @@
 // --deflate: a permessage-deflate offer is accepted in the 101 (the compressed frames come back as sent).
 // --close: the handshakes scenario's responder: the first bytes after the 101 are answered with a close
 //          frame (status 1000) and the end of TCP, as section 7.1.1 asks of a server.
-import { BAD_REQUEST, GUID, MAX_HEAD, parseUpgrade, portArg } from "./raw-upgrade.js";
+import { BAD_REQUEST, completeHead, GUID, portArg, TOO_LARGE } from "./raw-upgrade.js";
 
 // Minimal declarations so the repo's Node-typed tsc accepts this Bun-only file.
 interface CeilingSocket {
@@ -78,15 +78,12 @@ Bun.listen({
       const state = socket.data;
       if (state.head === undefined) return afterUpgrade(socket, chunk);
       state.head += latin1.decode(chunk);
-      const end = state.head.indexOf("\r\n\r\n");
-      if (end < 0) {
-        if (state.head.length > MAX_HEAD) socket.end();
-        return;
-      }
-      const upgrade = parseUpgrade(state.head.slice(0, end + 2), deflate);
-      // Frame bytes that came with the head are the end of this chunk (latin1 is one char per byte).
-      const early = state.head.length - (end + 4);
+      const done = completeHead(state.head, deflate);
+      if (done === TOO_LARGE) return void socket.end();
+      if (done === undefined) return;
       state.head = undefined;
+      // Frame bytes that came with the head are the end of this chunk.
+      const { upgrade, early } = done;
       if (upgrade === undefined) return void socket.end(BAD_REQUEST);
       socket.write(upgrade.response(accept(upgrade.key)));
       if (early > 0) afterUpgrade(socket, chunk.subarray(chunk.length - early));

@@ -3,7 +3,7 @@
 // API before any WebSocket work: our server's memory figure minus this one is what our engine adds.
 // Run with: bun bench/peers/bun-floor.ts [--deflate] --port N
 // --deflate: a permessage-deflate offer is accepted in the 101, and nothing is ever inflated.
-import { BAD_REQUEST, GUID, MAX_HEAD, parseUpgrade, portArg } from "./raw-upgrade.js";
+import { BAD_REQUEST, completeHead, GUID, portArg, TOO_LARGE } from "./raw-upgrade.js";
 
 // Minimal declarations so the repo's Node-typed tsc accepts this Bun-only file.
 interface FloorSocket {
@@ -45,13 +45,11 @@ Bun.listen({
       const state = socket.data;
       if (state.head === undefined) return; // upgraded: read and discard
       state.head += latin1.decode(chunk);
-      const end = state.head.indexOf("\r\n\r\n");
-      if (end < 0) {
-        if (state.head.length > MAX_HEAD) socket.end();
-        return;
-      }
-      const upgrade = parseUpgrade(state.head.slice(0, end + 2), deflate);
+      const done = completeHead(state.head, deflate);
+      if (done === TOO_LARGE) return void socket.end();
+      if (done === undefined) return;
       state.head = undefined;
+      const { upgrade } = done;
       if (upgrade === undefined) return void socket.end(BAD_REQUEST);
       socket.write(
         upgrade.response(new Bun.CryptoHasher("sha1").update(upgrade.key + GUID).digest("base64")),

@@ -8,3 +8,8 @@ export interface Upgrade {
 }
 export declare function parseUpgrade(head: string, deflate?: boolean): Upgrade | undefined;
 export declare function portArg(argv: readonly string[], usage: string): number;
+export declare const TOO_LARGE: "too large";
+export declare function completeHead(
+  head: string,
+  deflate?: boolean,
+): { upgrade: Upgrade | undefined; early: number } | typeof TOO_LARGE | undefined;

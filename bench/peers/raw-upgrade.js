@@ -52,6 +52,19 @@ export function parseUpgrade(head, deflate = false) {
 export const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 /**
+ * A request head read so far (latin1, one character per byte): undefined while incomplete, TOO_LARGE
+ * past MAX_HEAD, else what parseUpgrade makes of it (undefined for no upgrade) and how many frame
+ * bytes came after it.
+ */
+export function completeHead(head, deflate) {
+  const end = head.indexOf("\r\n\r\n");
+  if (end < 0) return head.length > MAX_HEAD ? TOO_LARGE : undefined;
+  return { upgrade: parseUpgrade(head.slice(0, end + 2), deflate), early: head.length - (end + 4) };
+}
+
+export const TOO_LARGE = "too large";
+
+/**
  * Reads a node:net socket's request head, then calls `upgraded(upgrade, early)` with what
  * parseUpgrade returned and the frame bytes that came with the head (or undefined); a head that
  * does not parse gets a 400, one past MAX_HEAD the end of the connection.
@@ -60,18 +73,14 @@ export function readHead(socket, deflate, upgraded) {
   let head = "";
   const onHead = (chunk) => {
     head += chunk.toString("latin1");
-    const end = head.indexOf("\r\n\r\n");
-    if (end < 0) {
-      if (head.length > MAX_HEAD) socket.destroy();
-      return;
-    }
+    const done = completeHead(head, deflate);
+    if (done === TOO_LARGE) return void socket.destroy();
+    if (done === undefined) return;
     socket.off("data", onHead);
-    const upgrade = parseUpgrade(head.slice(0, end + 2), deflate);
-    // latin1 is one character per byte: bytes after the head are the end of this chunk.
-    const early = head.length - (end + 4);
     head = "";
-    if (upgrade === undefined) return void socket.end(BAD_REQUEST);
-    upgraded(upgrade, early > 0 ? chunk.subarray(chunk.length - early) : undefined);
+    if (done.upgrade === undefined) return void socket.end(BAD_REQUEST);
+    // The bytes after the head are the end of this chunk.
+    upgraded(done.upgrade, done.early > 0 ? chunk.subarray(chunk.length - done.early) : undefined);
   };
   socket.on("data", onHead);
 }
