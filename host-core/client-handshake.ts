@@ -69,6 +69,8 @@ export function buildRequest(session: Session, req: ClientRequest): Uint8Array {
   // 4.1 item 7: the key is 16 random bytes, placed right after the fields.
   crypto.getRandomValues(core.u8.subarray(at, at + 16));
   const n = core.exports.clientRequest(session.handle, core.inputPtr, at - core.inputPtr, at);
+  // The key's block may have grown the core's memory.
+  core.refresh();
   if (n < 0) throw WebSocketError.fromCore(-n);
   session.sync();
   return core.u8.slice(core.sendPtr, core.sendPtr + n);

@@ -89,7 +89,7 @@ export class Core {
     this.u32[this.keyState + 1] = 0;
   }
 
-  /** Views go stale when memory grows (only when a session slot is added). */
+  /** Views go stale when memory grows: when a session slot, an inflater or a control block is added. */
   refresh(): void {
     const buffer = this.exports.memory.buffer;
     if (buffer === this.buffer) return;

@@ -216,8 +216,9 @@ export class Session {
     if (!this.reading()) return;
     const core = this.core;
     let count = core.exports.receive(this.ptr, core.inputPtr, len);
-    // Inflaters are allocated as compressed messages arrive.
-    if (this.deflate) core.refresh();
+    // The core may grow its memory in the call: inflaters are allocated as compressed messages
+    // arrive, control blocks as a control frame is split across chunks.
+    core.refresh();
     if (this.isClient) core.keysDrawn();
     // A suspended call continues once its events (views of the inflater's ring) are handled.
     while (this.dispatch(count, len, handler) && this.ptr !== 0) {

@@ -13,6 +13,34 @@ const out = (s: Session) => Buffer.concat(s.takeOutput()).toString("hex");
 const maskedText = (text: string) =>
   `81 ${(0x80 | text.length).toString(16)} 00000000 ${Buffer.from(text).toString("hex")}`;
 
+describe("the core's memory growing inside receive()", () => {
+  it("split pings borrow control blocks until memory grows; every ping still arrives and is answered", () => {
+    const core = createCore("simd");
+    const ping = Buffer.from("89853 7fa213d7f9f4d5158".replaceAll(" ", ""), "hex");
+    // Slots a batch at a time, then each first half makes the core borrow a block, until one such
+    // call grows the memory.
+    const sessions: Session[] = [];
+    let fed = 0;
+    let grew = false;
+    while (!grew && sessions.length < 1_000_000) {
+      for (let i = 0; i < 20_000; i++) sessions.push(new Session({ role: "server", core, autoFree: false }));
+      while (!grew && fed < sessions.length) {
+        const before = core.exports.memory.buffer.byteLength;
+        sessions[fed++].receive(ping.subarray(0, 8), {});
+        grew = core.exports.memory.buffer.byteLength > before;
+      }
+    }
+    expect(grew).toBe(true);
+    const pings: string[] = [];
+    for (const s of sessions.slice(0, fed)) {
+      s.receive(ping.subarray(8), { ping: (data) => pings.push(Buffer.from(data).toString()) });
+      expect(out(s)).toBe("8a0548656c6c6f");
+    }
+    for (const s of sessions) s.free();
+    expect(pings).toEqual(Array(fed).fill("Hello"));
+  });
+});
+
 describe.each(["simd", "scalar"] as const)("%s build", (build) => {
   const core = createCore(build);
   const server = () => new Session({ role: "server", core });
