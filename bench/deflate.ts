@@ -1,7 +1,7 @@
 // RFC 7692 permessage-deflate as the load generator needs it: the offer, the check of the server's
 // answer, one pre-compressed masked frame to replay, and an echo counter that inflates a sample.
 import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
-import { FrameReader } from "./frames.ts";
+import { FrameReader, maskedFrame } from "./frames.ts";
 import { headerValue } from "./handshake.ts";
 
 /**
@@ -10,7 +10,6 @@ import { headerValue } from "./handshake.ts";
  */
 export const DEFLATE_OFFER = "permessage-deflate; client_no_context_takeover; server_no_context_takeover";
 
-const MASK = Buffer.from([0x5c, 0x13, 0xa8, 0x6e]);
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const SYNC = { finishFlush: constants.Z_SYNC_FLUSH };
 
@@ -47,23 +46,7 @@ export function decompress(body: Uint8Array): Buffer {
 
 /** One final, masked, compressed (RSV1) client frame. */
 export function compressedFrame(opcode: number, payload: Uint8Array): Buffer {
-  const body = compress(payload);
-  const len = body.length;
-  const extLen = len < 126 ? 0 : len < 65536 ? 2 : 8;
-  const head = 2 + extLen;
-  const frame = Buffer.allocUnsafe(head + 4 + len);
-  frame[0] = 0x80 | 0x40 | opcode;
-  if (extLen === 0) frame[1] = 0x80 | len;
-  else if (extLen === 2) {
-    frame[1] = 0x80 | 126;
-    frame.writeUInt16BE(len, 2);
-  } else {
-    frame[1] = 0x80 | 127;
-    frame.writeBigUInt64BE(BigInt(len), 2);
-  }
-  MASK.copy(frame, head);
-  for (let i = 0; i < len; i++) frame[head + 4 + i] = body[i] ^ MASK[i & 3];
-  return frame;
+  return maskedFrame(opcode, compress(payload), true);
 }
 
 /**

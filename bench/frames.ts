@@ -9,13 +9,13 @@ export const OP_PING = 0x9;
 
 const MASK = [0x37, 0xfa, 0x21, 0x3d];
 
-/** One final, masked client frame. */
-export function maskedFrame(opcode: number, payload: Uint8Array): Buffer {
+/** One final, masked client frame; `rsv1` marks a compressed payload (RFC 7692 6). */
+export function maskedFrame(opcode: number, payload: Uint8Array, rsv1 = false): Buffer {
   const len = payload.length;
   const extLen = len < 126 ? 0 : len < 65536 ? 2 : 8;
   const head = 2 + extLen;
   const frame = Buffer.allocUnsafe(head + 4 + len);
-  frame[0] = 0x80 | opcode;
+  frame[0] = 0x80 | (rsv1 ? 0x40 : 0) | opcode;
   if (extLen === 0) frame[1] = 0x80 | len;
   else if (extLen === 2) {
     frame[1] = 0x80 | 126;

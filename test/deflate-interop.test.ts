@@ -72,6 +72,21 @@ async function wsExchange(url: string, options: WsClient.ClientOptions) {
   return { echoes, read, extensions };
 }
 
+/** Sends every message through our client, which must have agreed compression, and closes it. */
+async function ourExchange(ws: WebSocket) {
+  ws.binaryType = "nodebuffer";
+  await once(ws, "open");
+  expect(ws.extensions).toMatch(/^permessage-deflate/);
+  const echoes: { data: Buffer | string; isBinary: boolean }[] = [];
+  for (const m of messages) {
+    ws.send(m);
+    const [event] = (await once(ws, "message")) as [MessageEvent];
+    echoes.push({ data: event.data, isBinary: typeof event.data !== "string" });
+  }
+  ws.close();
+  return echoes;
+}
+
 function expectEchoes(echoes: { data: Buffer | string | ArrayBuffer; isBinary: boolean }[]): void {
   expect(echoes).toHaveLength(messages.length);
   echoes.forEach((e, i) => {
@@ -177,16 +192,7 @@ describe("our client → ws server", () => {
       );
       const port = (wss.address() as { port: number }).port;
       const ws = new WebSocket(`ws://127.0.0.1:${port}`, undefined, { maxPayload: 64 << 20 });
-      ws.binaryType = "nodebuffer";
-      await once(ws, "open");
-      expect(ws.extensions).toMatch(/^permessage-deflate/);
-      const echoes: { data: Buffer | string; isBinary: boolean }[] = [];
-      for (const m of messages) {
-        ws.send(m);
-        const [event] = (await once(ws, "message")) as [MessageEvent];
-        echoes.push({ data: event.data, isBinary: typeof event.data !== "string" });
-      }
-      ws.close();
+      const echoes = await ourExchange(ws);
       await once(ws, "close");
       expectEchoes(echoes);
       // What our client wrote: compressed.
@@ -282,16 +288,7 @@ describe("our client → python3-websockets server (compression on, its default)
     const ws = new WebSocket(`ws://127.0.0.1:${Number(line.toString())}`, undefined, {
       maxPayload: 64 << 20,
     });
-    ws.binaryType = "nodebuffer";
-    await once(ws, "open");
-    expect(ws.extensions).toMatch(/^permessage-deflate/);
-    const echoes: { data: Buffer | string; isBinary: boolean }[] = [];
-    for (const m of messages) {
-      ws.send(m);
-      const [event] = (await once(ws, "message")) as [MessageEvent];
-      echoes.push({ data: event.data, isBinary: typeof event.data !== "string" });
-    }
-    ws.close();
+    const echoes = await ourExchange(ws);
     expectEchoes(echoes);
   });
 });
