@@ -2,6 +2,7 @@
 // go into every subscriber's batch. A backplane carries publishes between servers and processes.
 import { B0_FIN, B0_RSV1, OP_BINARY, OP_TEXT } from "./abi.ts";
 import { WebSocketError } from "./errors.ts";
+import { keep } from "./lend.ts";
 import { allocate } from "./output.ts";
 import { bytesOf, invalidPayload, type Payload } from "./payload.ts";
 import { COPY_LIMIT, Session } from "./session.ts";
@@ -192,8 +193,10 @@ export class Topics {
    * how many local subscribers it was queued for.
    */
   publish(topic: string, data: Payload, binary: boolean | undefined, except?: Subscriber): number {
-    const bytes = bytesOf(data);
-    if (!bytes) throw invalidPayload(data, "a string, an ArrayBuffer or an ArrayBufferView");
+    const given = bytesOf(data);
+    if (!given) throw invalidPayload(data, "a string, an ArrayBuffer or an ArrayBufferView");
+    // Subscribers and the backplane may keep it past the handler that lent it.
+    const bytes = keep(given);
     const isBinary = binary ?? typeof data !== "string";
     this.member?.publish(topic, bytes, isBinary);
     return this.deliver(topic, bytes, isBinary, except);

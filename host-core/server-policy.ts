@@ -56,6 +56,12 @@ export interface ServerOptions {
   protocols?: string[] | ((offered: string[]) => string | undefined) | Record<string, object>;
   /** Deliver text as a string (default) or as its validated UTF-8 bytes. */
   textAs?: "string" | "bytes";
+  /**
+   * Lend messages as bytes to the handler: valid until it returns, then reused for later messages,
+   * so large messages do not each fill a fresh buffer. Sending or publishing one copies it; keep a
+   * copy (`data.slice()`) of anything needed later. Default false.
+   */
+  borrow?: boolean;
   /** send() returns false once this many bytes are buffered. Default 1 MiB. */
   highWaterMark?: number;
   /**
@@ -86,6 +92,7 @@ export interface Policy {
   closeTimeout: number;
   maxHeaderBytes: number;
   textAs: "string" | "bytes";
+  borrow: boolean;
   highWaterMark: number;
   backpressureLimit: number;
   closeOnBackpressureLimit: boolean;
@@ -115,6 +122,7 @@ export function resolvePolicy(
     closeTimeout: o.closeTimeout ?? 5_000,
     maxHeaderBytes: o.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
     textAs: o.textAs ?? "string",
+    borrow: o.borrow ?? false,
     highWaterMark: o.highWaterMark ?? 1024 * 1024,
     backpressureLimit:
       o.backpressureLimit === 0 ? Number.POSITIVE_INFINITY : (o.backpressureLimit ?? 16 << 20),

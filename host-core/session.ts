@@ -39,6 +39,7 @@ import {
 import { type Core, getCore, Latin1 } from "./core.ts";
 import { Deflater } from "./deflater.ts";
 import { WebSocketError } from "./errors.ts";
+import { give, keep, lend, take } from "./lend.ts";
 import { allocate, allocatePlain, Output } from "./output.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
 import { type Framed, frameOnce } from "./pubsub.ts";
@@ -53,6 +54,11 @@ export interface SessionOptions {
   textAs?: "string" | "bytes";
   /** Deliver each message piece as it arrives (`fragment`) instead of whole messages. */
   stream?: boolean;
+  /**
+   * Messages as bytes are lent to the handler: valid until it returns, then reused for later
+   * messages (no fresh buffer per message). Sending or publishing one copies it. Default false.
+   */
+  borrow?: boolean;
   /** permessage-deflate as negotiated in the handshake (setDeflate() does it later). */
   deflate?: Negotiated;
   /** The core instance; defaults to the isolate's shared one. */
@@ -88,6 +94,10 @@ export const DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 /** Payloads from this size on are written by reference next to their header, not copied. */
 export const COPY_LIMIT = 16 * 1024;
 const WHOLE = FLAG_FIRST | FLAG_FIN;
+// Session.mode bits: one field, not three, on every idle connection.
+const MODE_TEXT_BYTES = 1;
+const MODE_STREAM = 2;
+const MODE_BORROW = 4;
 // A frame's announced length sizes the message buffer, up to this much ahead of the data.
 const PREALLOCATE_MAX = 16 * 1024 * 1024;
 // An event record as u32 words.
@@ -124,8 +134,7 @@ export class Session {
   readonly isClient: boolean;
   private ptr: number;
   private stateValue: number;
-  private readonly textAs: "string" | "bytes";
-  private readonly stream: boolean;
+  private readonly mode: number;
   // Made with the first frame queued: an idle connection has none.
   private out: Output | undefined;
   private message: Uint8Array = empty;
@@ -138,8 +147,10 @@ export class Session {
   constructor(options: SessionOptions) {
     this.core = options.core ?? getCore();
     this.isClient = options.role === "client";
-    this.textAs = options.textAs ?? "string";
-    this.stream = options.stream ?? false;
+    this.mode =
+      (options.textAs === "bytes" ? MODE_TEXT_BYTES : 0) |
+      (options.stream ? MODE_STREAM : 0) |
+      (options.borrow ? MODE_BORROW : 0);
     const e = this.core.exports;
     this.ptr = e.sessionOpen(this.isClient ? SESSION_CLIENT : 0) >>> 0;
     this.stateValue = e.sessionState(this.ptr);
@@ -232,10 +243,13 @@ export class Session {
   events(bytes: Uint8Array): SessionEvent[] {
     const out: SessionEvent[] = [];
     this.receive(bytes, {
-      message: (data, isBinary) => out.push({ type: "message", data, isBinary }),
-      fragment: this.stream
-        ? (data, isBinary, first, fin) => out.push({ type: "fragment", data, isBinary, first, fin })
-        : undefined,
+      message: (data, isBinary) =>
+        // Kept past the handler, so a lent message is copied.
+        out.push({ type: "message", data: typeof data === "string" ? data : keep(data), isBinary }),
+      fragment:
+        this.mode & MODE_STREAM
+          ? (data, isBinary, first, fin) => out.push({ type: "fragment", data, isBinary, first, fin })
+          : undefined,
       ping: (data) => out.push({ type: "ping", data: data.slice() }),
       pong: (data) => out.push({ type: "pong", data: data.slice() }),
       close: (code, reason) => out.push({ type: "close", code, reason }),
@@ -252,8 +266,10 @@ export class Session {
   private dispatch(count: number, inputLen: number, h: SessionHandler): boolean {
     const core = this.core;
     const inputPtr = core.inputPtr;
+    const mode = this.mode;
     // Whole messages handed out as bytes are views of one copy of the chunk, made on first need.
     let chunk: Uint8Array | null = null;
+    let suspended = false;
     for (let i = 0, e = core.eventPtr >>> 2; i < count; i++, e += EVENT_WORDS) {
       // Read per event: a handler that opens a session or compresses may grow the memory.
       const { u32, u8 } = core;
@@ -264,8 +280,8 @@ export class Session {
       if (kind === KIND_TEXT || kind === KIND_BINARY) {
         const isBinary = kind === KIND_BINARY;
         const flags = (head >>> FLAGS_SHIFT) & 0xff;
-        if ((flags & WHOLE) === WHOLE && !this.stream) {
-          if (!isBinary && this.textAs === "string")
+        if ((flags & WHOLE) === WHOLE && !(mode & MODE_STREAM)) {
+          if (!isBinary && !(mode & MODE_TEXT_BYTES))
             h.message?.(
               flags & FLAG_ASCII && Latin1.fast
                 ? core.latin1(ptr, len)
@@ -273,11 +289,13 @@ export class Session {
               false,
             );
           else if (ptr < inputPtr || ptr >= inputPtr + inputLen) {
-            // Inflated: a view of the inflater's ring.
-            h.message?.(u8.slice(ptr, ptr + len), isBinary);
+            // Inflated: in the inflater's ring, which the next message overwrites.
+            if (mode & MODE_BORROW) this.lendCopy(u8, ptr, len, isBinary, h);
+            else h.message?.(u8.slice(ptr, ptr + len), isBinary);
           } else {
             // A plain Uint8Array: its views cost 20-40% less to make than a Buffer's (Node, Bun).
-            chunk ??= u8.slice(inputPtr, inputPtr + inputLen);
+            chunk ??=
+              mode & MODE_BORROW ? lentCopy(u8, inputPtr, inputLen) : u8.slice(inputPtr, inputPtr + inputLen);
             h.message?.(chunk.subarray(ptr - inputPtr, ptr - inputPtr + len), isBinary);
           }
         } else this.onPiece(u8, isBinary, flags, ptr, len, u32[e + W_AUX], h);
@@ -299,9 +317,21 @@ export class Session {
         this.messageLength = 0;
         this.queueOwedClose();
         h.error?.(WebSocketError.fromCore(u32[e + W_AUX], head >>> CODE_SHIFT));
-      } else if (kind === KIND_SUSPEND) return true;
+      } else if (kind === KIND_SUSPEND) {
+        suspended = true;
+        break;
+      }
     }
-    return false;
+    // Only a lent chunk is reused; a handler that threw leaves it to the collector.
+    if (chunk && mode & MODE_BORROW) give(chunk);
+    return suspended;
+  }
+
+  /** Borrow mode: a message outside the input region, lent in a reused buffer. */
+  private lendCopy(u8: Uint8Array, ptr: number, len: number, isBinary: boolean, h: SessionHandler): void {
+    const bytes = lentCopy(u8, ptr, len);
+    h.message?.(len === bytes.length ? bytes : bytes.subarray(0, len), isBinary);
+    give(bytes);
   }
 
   /** A piece of a message split over frames or chunks; `left` is what its frame still holds. */
@@ -315,25 +345,44 @@ export class Session {
     h: SessionHandler,
   ): void {
     const fin = (flags & FLAG_FIN) !== 0;
-    if (this.stream) {
+    const mode = this.mode;
+    if (mode & MODE_STREAM) {
       h.fragment?.(u8.slice(ptr, ptr + len), isBinary, (flags & FLAG_FIRST) !== 0, fin);
       return;
     }
+    // Text decoded to a string leaves its bytes unseen, and borrow mode takes them back: either way
+    // the buffer is reused once the handler returns.
+    const asString = !isBinary && !(mode & MODE_TEXT_BYTES);
+    const reuse = asString || (mode & MODE_BORROW) !== 0;
     const need = this.messageLength + len;
-    if (need > this.message.length) this.growMessage(need + Math.min(left, PREALLOCATE_MAX));
-    this.message.set(u8.subarray(ptr, ptr + len), this.messageLength);
+    if (need > this.message.length) this.growMessage(need + Math.min(left, PREALLOCATE_MAX), reuse);
+    const buffer = this.message;
+    buffer.set(u8.subarray(ptr, ptr + len), this.messageLength);
     this.messageLength = need;
     if (!fin) return;
-    const whole = need === this.message.length ? this.message : this.message.subarray(0, need);
+    const whole = need === buffer.length ? buffer : buffer.subarray(0, need);
     this.message = empty;
     this.messageLength = 0;
-    h.message?.(isBinary || this.textAs === "bytes" ? whole : textDecoder.decode(whole), isBinary);
+    if (!reuse) {
+      h.message?.(whole, isBinary);
+      return;
+    }
+    if (asString) h.message?.(textDecoder.decode(whole), false);
+    else {
+      lend(buffer);
+      h.message?.(whole, isBinary);
+    }
+    give(buffer);
   }
 
-  private growMessage(size: number): void {
-    const next = allocatePlain(Math.max(size, this.message.length * 2));
-    next.set(this.message.subarray(0, this.messageLength));
+  private growMessage(size: number, reuse: boolean): void {
+    const old = this.message;
+    const want = Math.max(size, old.length * 2);
+    const next = reuse ? take(size, want) : allocatePlain(want);
+    next.set(old.subarray(0, this.messageLength));
     this.message = next;
+    // Never handed out yet, so nothing else reads it.
+    if (reuse && old.length > 0) give(old);
   }
 
   /** The close the core says we owe (the echo of the peer's, or a failure's), if any. */
@@ -472,7 +521,7 @@ export class Session {
     if (!this.isClient) {
       this.output.header(first, len);
       if (len < COPY_LIMIT) this.output.copy(payload, 0, len);
-      else this.output.ref(payload);
+      else this.output.ref(keep(payload));
       return;
     }
     const core = this.core;
@@ -503,6 +552,14 @@ export class Session {
     }
     this.output.ref(out);
   }
+}
+
+/** [ptr, ptr + len) of u8 in a reused buffer lent to handlers. */
+function lentCopy(u8: Uint8Array, ptr: number, len: number): Uint8Array {
+  const bytes = take(len, INPUT_CAP);
+  bytes.set(u8.subarray(ptr, ptr + len));
+  lend(bytes);
+  return bytes;
 }
 
 function check(result: number): number {

@@ -323,6 +323,7 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
       maxFrameSize: policy.maxPayload,
       maxMessageSize: policy.maxPayload,
       textAs: policy.textAs,
+      borrow: policy.borrow,
       stream: route.handler.fragment !== undefined,
       autoFree: false,
       deflate,

@@ -1,0 +1,49 @@
+// Message buffers reused across messages: a fresh buffer per large message is written to memory the
+// CPU has not touched yet, which cost 4.1 us per 64 KiB against 0.5 us for a reused one (Node 20,
+// 1 MiB messages). Only buffers no handler can still read come back here: the bytes of text decoded
+// to a string, and in borrow mode the messages lent to handlers, valid until the handler returns.
+import { allocatePlain } from "./output.ts";
+
+// Kept for reuse, across every session of the process.
+const POOL_BYTES = 16 * 1024 * 1024;
+const POOL_BUFFERS = 8;
+const pool: Uint8Array[] = [];
+let pooled = 0;
+
+// Buffers handed to handlers in borrow mode: a send or publish that would keep one by reference
+// copies it, because the next message overwrites it.
+const lent = new WeakSet<ArrayBufferLike>();
+let lending = false;
+
+/** A buffer of at least `size` bytes (the smallest free one that fits), or a new one of `atLeast`. */
+export function take(size: number, atLeast = size): Uint8Array {
+  let best = -1;
+  for (let i = 0; i < pool.length; i++)
+    if (pool[i].length >= size && (best < 0 || pool[i].length < pool[best].length)) best = i;
+  if (best < 0) return allocatePlain(Math.max(size, atLeast));
+  const bytes = pool[best];
+  pool[best] = pool[pool.length - 1];
+  pool.pop();
+  pooled -= bytes.length;
+  return bytes;
+}
+
+/** Returns a buffer from take() that nothing reads any more. */
+export function give(bytes: Uint8Array): void {
+  if (bytes.length > POOL_BYTES) return;
+  pool.push(bytes);
+  pooled += bytes.length;
+  // The oldest go first: what the last messages needed is what the next ones will.
+  while (pooled > POOL_BYTES || pool.length > POOL_BUFFERS) pooled -= (pool.shift() as Uint8Array).length;
+}
+
+/** Marks a buffer from take() as seen by a handler that may not keep it. */
+export function lend(bytes: Uint8Array): void {
+  lending = true;
+  lent.add(bytes.buffer);
+}
+
+/** `payload`, or a copy of it when it is a lent buffer, for whoever keeps it past the handler. */
+export function keep(payload: Uint8Array): Uint8Array {
+  return lending && lent.has(payload.buffer) ? payload.slice() : payload;
+}

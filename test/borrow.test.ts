@@ -1,0 +1,231 @@
+// Message buffers: what a handler keeps in the default mode is never overwritten, even though the
+// bytes of text decoded to strings are reused; borrow mode lends one buffer message after message,
+// and a send or publish of a lent message keeps its bytes.
+import { randomBytes } from "node:crypto";
+import { deflateRawSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { createCore } from "../host-core/inline.ts";
+import { Session, type SessionOptions } from "../host-core/session.ts";
+import { serve } from "../host-node/index.ts";
+
+const OP_TEXT = 1;
+const OP_BINARY = 2;
+const OP_CONT = 0;
+
+/** A client frame, masked with a random key. */
+function frame(op: number, payload: Uint8Array, fin = true, rsv1 = false): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const out = Buffer.alloc(head + 4 + len);
+  out[0] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | op;
+  if (len < 126) out[1] = 0x80 | len;
+  else if (len < 65536) {
+    out[1] = 0x80 | 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = 0x80 | 127;
+    out.writeBigUInt64BE(BigInt(len), 2);
+  }
+  const key = randomBytes(4);
+  key.copy(out, head);
+  for (let i = 0; i < len; i++) out[head + 4 + i] = payload[i] ^ key[i & 3];
+  return out;
+}
+
+/** Valid UTF-8 of exactly len bytes, with a two-byte character now and then. */
+function utf8(len: number): Buffer {
+  const out = Buffer.alloc(len);
+  for (let i = 0; i < len; i++) {
+    if (i + 1 < len && Math.random() < 0.05) {
+      out.set([0xc3, 0xa9], i++);
+    } else out[i] = 0x61 + ((Math.random() * 26) | 0);
+  }
+  return out;
+}
+
+interface Sent {
+  bytes: Buffer;
+  text: boolean;
+}
+
+// Small and large messages, whole in a chunk or split over chunks and frames, text and binary.
+function traffic(): { wire: Buffer; sent: Sent[] } {
+  const sent: Sent[] = [];
+  const frames: Buffer[] = [];
+  const sizes = [5, 300, 20_000, 70_000, 200_000, 1 << 20, 17, 1 << 20, 65_536, 3];
+  for (const [i, size] of sizes.entries()) {
+    const text = i % 2 === 0;
+    const bytes = text ? utf8(size) : randomBytes(size);
+    sent.push({ bytes, text });
+    const op = text ? OP_TEXT : OP_BINARY;
+    if (i % 3 === 2) {
+      // Three frames.
+      const a = size / 3;
+      frames.push(frame(op, bytes.subarray(0, a), false));
+      frames.push(frame(OP_CONT, bytes.subarray(a, 2 * a), false));
+      frames.push(frame(OP_CONT, bytes.subarray(2 * a), true));
+    } else frames.push(frame(op, bytes));
+  }
+  return { wire: Buffer.concat(frames), sent };
+}
+
+/** Feeds wire in pieces of random sizes, keeping whatever the handler is given. */
+function feed(session: Session, wire: Buffer, onMessage: (data: string | Uint8Array) => void): void {
+  for (let off = 0; off < wire.length; ) {
+    const n = 1 + Math.floor(Math.random() * 150_000);
+    session.receive(wire.subarray(off, off + n), {
+      message: onMessage,
+      error: (e) => {
+        throw e;
+      },
+    });
+    off += n;
+  }
+}
+
+const open = (options: Partial<SessionOptions>) =>
+  new Session({ role: "server", core: createCore("simd"), maxMessageSize: 0, ...options });
+
+describe("default mode", () => {
+  it("every message kept by the handler still holds its bytes after many more arrive", () => {
+    for (const textAs of ["bytes", "string"] as const) {
+      const session = open({ textAs });
+      const kept: (string | Uint8Array)[] = [];
+      const expected: Sent[] = [];
+      for (let round = 0; round < 3; round++) {
+        const { wire, sent } = traffic();
+        expected.push(...sent);
+        feed(session, wire, (data) => kept.push(data));
+      }
+      expect(kept.length).toBe(expected.length);
+      for (const [i, data] of kept.entries()) {
+        const { bytes, text } = expected[i];
+        if (text && textAs === "string") expect(data).toBe(bytes.toString());
+        else expect(Buffer.from(data as Uint8Array).equals(bytes)).toBe(true);
+      }
+    }
+  });
+
+  it("no two large binary messages share memory", () => {
+    const session = open({});
+    const buffers = new Set<ArrayBufferLike>();
+    const wire = Buffer.concat(Array.from({ length: 6 }, () => frame(OP_BINARY, randomBytes(100_000))));
+    feed(session, wire, (data) => buffers.add((data as Uint8Array).buffer));
+    expect(buffers.size).toBe(6);
+  });
+});
+
+describe("borrow mode", () => {
+  it("lends each large message in a reused buffer, with its own bytes during the handler", () => {
+    const session = open({ borrow: true });
+    const buffers = new Set<ArrayBufferLike>();
+    const seen: boolean[] = [];
+    const sizes = Array.from({ length: 24 }, (_, i) => (i % 4 === 3 ? 1 << 20 : 100_000 + i * 20_000));
+    const payloads = sizes.map((n) => randomBytes(n));
+    const wire = Buffer.concat(payloads.map((p) => frame(OP_BINARY, p)));
+    let i = 0;
+    feed(session, wire, (data) => {
+      const bytes = data as Uint8Array;
+      seen.push(Buffer.from(bytes).equals(payloads[i++]));
+      buffers.add(bytes.buffer);
+    });
+    expect(seen).toEqual(sizes.map(() => true));
+    // The pool keeps at most 8 buffers, whatever other sessions of the process left in it.
+    expect(buffers.size).toBeLessThanOrEqual(8);
+  });
+
+  it("a lent message sent back, text or binary, goes out with its own bytes after later messages reuse the buffer", () => {
+    const session = open({ borrow: true, textAs: "bytes" });
+    const { wire, sent } = traffic();
+    let i = 0;
+    feed(session, wire, (data) => session.send(data as Uint8Array, !sent[i++].text));
+    // Nothing is taken until every message arrived, so by-reference payloads would show the reuse.
+    const output = Buffer.concat(session.takeOutput());
+    const echoes: Buffer[] = [];
+    for (let at = 0; at < output.length; ) {
+      const b1 = output[at + 1];
+      let len = b1 & 0x7f;
+      let h = 2;
+      if (len === 126) {
+        len = output.readUInt16BE(at + 2);
+        h = 4;
+      } else if (len === 127) {
+        len = Number(output.readBigUInt64BE(at + 2));
+        h = 10;
+      }
+      echoes.push(output.subarray(at + h, at + h + len));
+      at += h + len;
+    }
+    expect(echoes.length).toBe(sent.length);
+    for (const [i, echo] of echoes.entries()) expect(echo.equals(sent[i].bytes)).toBe(true);
+  });
+
+  it("inflated messages are lent too, with the right bytes", () => {
+    const session = open({ borrow: true });
+    session.setDeflate({
+      header: "permessage-deflate",
+      ownContext: false,
+      ownWindowBits: 15,
+      peerContext: false,
+      peerWindowBits: 15,
+      threshold: 1024,
+      level: 1,
+    });
+    const payloads = [2000, 40_000, 500, 30_000].map((n) => Buffer.from(utf8(n)));
+    const wire = Buffer.concat(
+      payloads.map((p) => {
+        const z = deflateRawSync(p, { finishFlush: 2 /* Z_SYNC_FLUSH */ });
+        return frame(OP_BINARY, z.subarray(0, z.length - 4), true, true);
+      }),
+    );
+    const seen: boolean[] = [];
+    let i = 0;
+    feed(session, wire, (data) => seen.push(Buffer.from(data as Uint8Array).equals(payloads[i++])));
+    expect(seen).toEqual(payloads.map(() => true));
+  });
+});
+
+describe("serve({ borrow: true }) with ws as the client", () => {
+  it("echoes and publishes lent messages of every size intact", async () => {
+    const server = await serve({
+      host: "127.0.0.1",
+      port: 0,
+      borrow: true,
+      handler: {
+        open(ws) {
+          ws.subscribe("all");
+        },
+        message(ws, data, isBinary) {
+          ws.send(data, isBinary);
+          ws.publish("all", data, { binary: isBinary });
+        },
+      },
+    });
+    const url = `ws://127.0.0.1:${server.port}`;
+    const connect = () =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(url);
+        ws.once("open", () => resolve(ws));
+        ws.once("error", reject);
+      });
+    const [sender, listener] = await Promise.all([connect(), connect()]);
+    const payloads = [10, 20_000, 300_000, 1 << 20, 70_000, 5].map((n) => randomBytes(n));
+    const collect = (ws: WebSocket) =>
+      new Promise<Buffer[]>((resolve) => {
+        const got: Buffer[] = [];
+        ws.on("message", (data: Buffer) => {
+          got.push(data);
+          if (got.length === payloads.length) resolve(got);
+        });
+      });
+    const echoed = collect(sender);
+    const published = collect(listener);
+    for (const p of payloads) sender.send(p);
+    for (const got of await Promise.all([echoed, published]))
+      expect(got.map((b, i) => b.equals(payloads[i]))).toEqual(payloads.map(() => true));
+    sender.close();
+    listener.close();
+    await server.close();
+  });
+});
