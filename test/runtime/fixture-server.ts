@@ -36,6 +36,7 @@ const options: Record<string, Omit<ServeOptions, "handler">> = {
     closeTimeout: 300,
   },
   backpressure: { highWaterMark: 64 * 1024, backpressureLimit: 0 },
+  borrow: { borrow: true },
   shutdown: {},
   hooks: { path: "/hook/*", handshakeTimeout: 300 },
   // Default options; its handler logs no pings or pongs, which a flood would turn into a log flood.

@@ -2,6 +2,7 @@
 // (which server serves which group, and its commands, are described there). Peers are real: `ws` as
 // the client, raw TCP where the exact bytes matter. Each runtime's test file is one call.
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { createInterface } from "node:readline";
@@ -183,6 +184,17 @@ export function runtimeSuite(runtime: string, command: string[]): void {
         }
         expect(closeFrame(await raw.next())).toEqual({ code: 1000, reason: "" });
         await raw.closed();
+      });
+
+      it("with borrow: true, echoes messages of every size sent in one write intact, though later ones reuse their buffers", async () => {
+        const raw = await upgraded(port("borrow"), tag());
+        const sizes = [100, 20_000, 70_000, 300_000, 1 << 20, 65_536, 5, 1 << 20, 200_000, 40_000];
+        const sent: FrameSpec[] = sizes.map((n) => ({ op: Op.binary, payload: randomBytes(n) }));
+        raw.send(Buffer.concat(sent.map((f) => encodeFrame(f, true))));
+        for (const [i, f] of sent.entries()) {
+          const got = await raw.next();
+          expect(got.payload.equals(f.payload!), `message ${i} of ${sizes[i]} bytes`).toBe(true);
+        }
       });
     });
 
