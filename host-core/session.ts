@@ -94,10 +94,13 @@ export const DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 /** Payloads from this size on are written by reference next to their header, not copied. */
 export const COPY_LIMIT = 16 * 1024;
 const WHOLE = FLAG_FIRST | FLAG_FIN;
-// Session.mode bits: one field, not three, on every idle connection.
+// Session.bits: one field, not five, on every idle connection.
 const MODE_TEXT_BYTES = 1;
 const MODE_STREAM = 2;
 const MODE_BORROW = 4;
+const MODE_CLIENT = 8;
+// The message being sent continues with the next send().
+const SENDING_FRAGMENTED = 16;
 // A frame's announced length sizes the message buffer, up to this much ahead of the data.
 const PREALLOCATE_MAX = 16 * 1024 * 1024;
 // An event record as u32 words.
@@ -131,23 +134,21 @@ const slots = new FinalizationRegistry<{ core: Core; ptr: number }>((slot) =>
  */
 export class Session {
   readonly core: Core;
-  readonly isClient: boolean;
   private ptr: number;
   private stateValue: number;
-  private readonly mode: number;
+  private bits: number;
   // Made with the first frame queued: an idle connection has none.
   private out: Output | undefined;
   private message: Uint8Array = empty;
   private messageLength = 0;
-  private sendingFragmented = false;
   private deflate: Negotiated | undefined;
   // The shared compressor, or this connection's own once it sent a compressed message.
   private deflater: Deflater | undefined;
 
   constructor(options: SessionOptions) {
     this.core = options.core ?? getCore();
-    this.isClient = options.role === "client";
-    this.mode =
+    this.bits =
+      (options.role === "client" ? MODE_CLIENT : 0) |
       (options.textAs === "bytes" ? MODE_TEXT_BYTES : 0) |
       (options.stream ? MODE_STREAM : 0) |
       (options.borrow ? MODE_BORROW : 0);
@@ -169,6 +170,10 @@ export class Session {
     this.deflate = agreed;
     this.core.exports.sessionInflate(this.ptr, agreed.peerWindowBits, agreed.peerContext ? 1 : 0);
     if (!agreed.ownContext) this.deflater = Deflater.shared(this.core, agreed.ownWindowBits, agreed.level);
+  }
+
+  get isClient(): boolean {
+    return (this.bits & MODE_CLIENT) !== 0;
   }
 
   /** The Sec-WebSocket-Extensions value agreed, or "". */
@@ -247,7 +252,7 @@ export class Session {
         // Kept past the handler, so a lent message is copied.
         out.push({ type: "message", data: typeof data === "string" ? data : keep(data), isBinary }),
       fragment:
-        this.mode & MODE_STREAM
+        this.bits & MODE_STREAM
           ? (data, isBinary, first, fin) => out.push({ type: "fragment", data, isBinary, first, fin })
           : undefined,
       ping: (data) => out.push({ type: "ping", data: data.slice() }),
@@ -266,7 +271,7 @@ export class Session {
   private dispatch(count: number, inputLen: number, h: SessionHandler): boolean {
     const core = this.core;
     const inputPtr = core.inputPtr;
-    const mode = this.mode;
+    const mode = this.bits;
     // Whole messages handed out as bytes are views of one copy of the chunk, made on first need.
     let chunk: Uint8Array | null = null;
     let suspended = false;
@@ -345,7 +350,7 @@ export class Session {
     h: SessionHandler,
   ): void {
     const fin = (flags & FLAG_FIN) !== 0;
-    const mode = this.mode;
+    const mode = this.bits;
     if (mode & MODE_STREAM) {
       h.fragment?.(u8.slice(ptr, ptr + len), isBinary, (flags & FLAG_FIRST) !== 0, fin);
       return;
@@ -401,7 +406,7 @@ export class Session {
    */
   send(data: string | Uint8Array, binary = typeof data !== "string", fin = true): void {
     const payload = typeof data === "string" ? textEncoder.encode(data) : data;
-    const op = this.sendingFragmented ? OP_CONT : binary ? OP_BINARY : OP_TEXT;
+    const op = this.bits & SENDING_FRAGMENTED ? OP_CONT : binary ? OP_BINARY : OP_TEXT;
     // RFC 7692 6: a whole message past the threshold goes compressed (RSV1); fragments do not.
     const agreed = this.deflate;
     if (agreed && fin && op !== OP_CONT && payload.length >= agreed.threshold) {
@@ -411,7 +416,7 @@ export class Session {
       this.queueData(B0_FIN | B0_RSV1 | op, this.deflater.compress(data, payload));
       return;
     }
-    this.sendingFragmented = !fin;
+    this.bits = fin ? this.bits & ~SENDING_FRAGMENTED : this.bits | SENDING_FRAGMENTED;
     this.queueData((fin ? B0_FIN : 0) | op, payload);
   }
 
