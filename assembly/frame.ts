@@ -74,7 +74,7 @@ import {
   S_UTF8,
   setFlag,
 } from "./session";
-import { asciiOnly, UTF8_ACCEPT, UTF8_REJECT, utf8Step } from "./utf8";
+import { asciiOnly, UTF8_ACCEPT, UTF8_REJECT, utf8Unmask } from "./utf8";
 
 // RFC 6455 5.2 base framing, decoded incrementally over chunks of any size.
 const ST_HEADER: u8 = 0;
@@ -255,7 +255,8 @@ function readData(s: usize, p: usize, end: usize): usize {
   const remaining = load<u64>(s + S_REMAINING);
   const avail: u64 = end - p;
   const n = <u32>(remaining < avail ? remaining : avail);
-  unmask(s, p, n);
+  // Plain text is unmasked by its validator (utf8Unmask, in emitData).
+  if (load<u8>(s + S_MSG_OP) != OP_TEXT || load<u8>(s + S_MSG_FLAGS) & FLAG_RSV1) unmask(s, p, n);
   store<u64>(s + S_REMAINING, remaining - n);
   emitData(s, p, n, remaining - n);
   return p + n;
@@ -284,7 +285,9 @@ function emitData(s: usize, p: usize, n: u32, left: u64): void {
   // 8.1: text is validated as it arrives so invalid UTF-8 fails at once (decompress.ts does the
   // same for inflated text).
   if (msgOp == OP_TEXT) {
-    const state = utf8Step(load<u32>(s + S_UTF8), p, n);
+    const pos = load<u32>(s + S_MASK_POS);
+    const state = utf8Unmask(load<u32>(s + S_UTF8), p, n, load<u32>(s + S_MASK), pos);
+    store<u32>(s + S_MASK_POS, (pos + n) & 3);
     if (state == UTF8_REJECT || (fin && state != UTF8_ACCEPT))
       return fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
     store<u32>(s + S_UTF8, state);

@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createCore } from "../host-core/inline.ts";
+import { Session } from "../host-core/session.ts";
 
 fc.configureGlobal({ endOnFailure: true });
 
@@ -334,6 +335,67 @@ describe.each(builds)("utf8Step, %s build, returns Table 3-7's state", (_, core)
         expect(core.exports.utf8Valid(ptr, bytes.length)).toBe(reference(ACCEPT, bytes) === ACCEPT ? 1 : 0);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+// RFC 6455 5.3 with 8.1: a masked text frame is unmasked as it is validated (utf8Unmask); through the
+// whole receive path, the connection fails in the receive() call that brings the first impossible byte.
+function maskedTextFrame(payload: Uint8Array, key: Uint8Array): Uint8Array {
+  const n = payload.length;
+  const head = n < 126 ? [0x81, 0x80 | n] : [0x81, 0x80 | 126, n >> 8, n & 255];
+  const out = new Uint8Array(head.length + 4 + n);
+  out.set(head);
+  out.set(key, head.length);
+  for (let i = 0; i < n; i++) out[head.length + 4 + i] = payload[i] ^ key[i & 3];
+  return out;
+}
+
+/** Where `bytes` first becomes impossible, or -1. */
+function firstReject(bytes: Uint8Array): number {
+  let s = ACCEPT;
+  for (let i = 0; i < bytes.length; i++) {
+    s = reference(s, bytes.subarray(i, i + 1));
+    if (s === REJECT) return i;
+  }
+  return -1;
+}
+
+describe.each(builds)("masked text through Session, %s build", (_, core) => {
+  it("is delivered as sent, or fails in the call with the first impossible byte, at any key and cuts", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 700 }).chain((n) => validText(n)),
+        fc.option(fc.tuple(fc.nat(), fc.oneof(fc.nat({ max: 255 }), fc.constantFrom(...EDGES)))),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (text, change, key, cutAt) => {
+          if (change && text.length > 0) text[change[0] % text.length] = change[1];
+          const frame = maskedTextFrame(text, key);
+          const head = frame.length - text.length;
+          const bad = firstReject(text);
+          // A text that only ends mid-character fails with the call that ends the frame.
+          const failAt = bad >= 0 ? head + bad : reference(ACCEPT, text) !== ACCEPT ? frame.length - 1 : -1;
+          const session = new Session({ role: "server", textAs: "bytes", core });
+          const cuts = [...new Set(cutAt.map((c) => c % (frame.length + 1)))].sort((a, b) => a - b);
+          const got: Uint8Array[] = [];
+          let from = 0;
+          for (const cut of [...cuts, frame.length]) {
+            if (cut === from) continue;
+            const events = session.events(frame.subarray(from, cut));
+            const failed = events.some((e) => e.type === "error");
+            expect(failed, `bytes ${from}..${cut}, failing byte ${failAt}`).toBe(
+              failAt >= from && failAt < cut,
+            );
+            if (failed) break;
+            for (const e of events) if (e.type === "message") got.push(e.data as Uint8Array);
+            from = cut;
+          }
+          session.free();
+          if (failAt < 0) expect(got.map(hex)).toEqual([hex(text)]);
+        },
+      ),
+      { numRuns: 1500 },
     );
   });
 });

@@ -1,4 +1,5 @@
-import { UTF8_ACCEPT, UTF8_REJECT, utf8Step, utf8Valid } from "../../assembly/utf8";
+import { maskBytewise } from "../../assembly/mask";
+import { UTF8_ACCEPT, UTF8_REJECT, utf8Step, utf8Unmask, utf8Valid } from "../../assembly/utf8";
 
 // RFC 6455 8.1 needs valid UTF-8 (RFC 3629) in text frames, checked as bytes arrive. The cases are
 // those of Markus Kuhn's UTF-8 decoder capability and stress test, sections 1-5, numbered as there.
@@ -371,5 +372,78 @@ describe("utf8: the fast paths (SIMD: 16-byte blocks, ASCII tested per 128 bytes
     const p = put(asciiWith([], 0, 64));
     expect<u32>(utf8Step(UTF8_REJECT, p, 64)).toBe(UTF8_REJECT);
     expect<u32>(utf8Step(UTF8_REJECT, p, 1)).toBe(UTF8_REJECT);
+  });
+});
+
+// RFC 6455 5.3 and 8.1 together: a masked text payload is unmasked in place as it is validated. That
+// must leave the bytes and the states exactly as unmasking first and then validating would.
+const PLAIN = heap.alloc(600);
+const WIRE = heap.alloc(600);
+let seed: u32 = 0x9e3779b9;
+
+function random(n: u32): u32 {
+  seed ^= seed << 13;
+  seed ^= seed >> 17;
+  seed ^= seed << 5;
+  return seed % n;
+}
+
+// ASCII with a character of 2, 3 or 4 bytes about every `every` bytes, `len` bytes in all.
+function text(len: u32, every: u32): void {
+  const chars: u8[][] = [
+    [0xc3, 0xa9],
+    [0xe2, 0x82, 0xac],
+    [0xf0, 0x9f, 0x98, 0x80],
+    [0xed, 0x9f, 0xbf],
+  ];
+  let i: u32 = 0;
+  while (i < len) {
+    const ch = chars[random(4)];
+    if (random(every) == 0 && i + <u32>ch.length <= len) {
+      for (let j = 0; j < ch.length; j++) store<u8>(PLAIN + i++, ch[j]);
+    } else store<u8>(PLAIN + i++, <u8>(0x20 + random(95)));
+  }
+}
+
+// Feeds the masked copy of PLAIN's first `len` bytes in pieces cut at random, with `key` from `pos`,
+// and returns what differs from unmasking with maskBytewise and validating with utf8Step, or "".
+function whyFusedDiffers(len: u32, key: u32, pos: u32): string {
+  memory.copy(WIRE, PLAIN, len);
+  maskBytewise(WIRE, len, key, pos);
+  let fused = UTF8_ACCEPT;
+  let plain = UTF8_ACCEPT;
+  let at: u32 = 0;
+  while (at < len) {
+    const n = min(random(4) == 0 ? random(4) : random(len - at + 1), len - at);
+    fused = utf8Unmask(fused, WIRE + at, n, key, pos + at);
+    plain = utf8Step(plain, PLAIN + at, n);
+    if (fused != plain) return `state ${fused} instead of ${plain} after ${at + n} of ${len} bytes`;
+    at += n;
+  }
+  for (let i: u32 = 0; i < len; i++)
+    if (load<u8>(WIRE + i) != load<u8>(PLAIN + i)) return `byte ${i} of ${len} not unmasked`;
+  return "";
+}
+
+describe("utf8: unmasking while validating (RFC 6455 5.3, 8.1)", () => {
+  it("gives the bytes and states of mask, then utf8Step, for any key, key position and cuts", () => {
+    const keys: u32[] = [0, 0x01020304, 0x80808080, 0xffffffff, 0x5a3c96e1];
+    for (let round = 0; round < 400; round++) {
+      const len = random(420);
+      text(len, round & 1 ? 3 : 64);
+      const key = round < 200 ? keys[round % 5] : random(0xffffffff);
+      expect<string>(whyFusedDiffers(len, key, random(4))).toBe("", `round ${round}`);
+    }
+  });
+  it("fails at the same byte for an invalid byte at every offset around the 16- and 128-byte edges", () => {
+    const bad: u8[] = [0x80, 0xbf, 0xc0, 0xc2, 0xe0, 0xed, 0xf4, 0xf5, 0xff];
+    for (let at: u32 = 0; at < 300; at++) {
+      if (at > 40 && at % 16 > 3 && at % 16 < 12) continue;
+      for (let b = 0; b < bad.length; b++) {
+        text(300, 48);
+        store<u8>(PLAIN + at, bad[b]);
+        expect<string>(whyFusedDiffers(300, random(0xffffffff) | 1, at & 3)).toBe("", `${bad[b]} at ${at}`);
+      }
+    }
   });
 });
