@@ -2,6 +2,8 @@
 // it: Deno's conn.write() (async) and Bun's socket.write() (sync). It keeps chunks in order, hands
 // out the next write and takes back how much of it went; the adapter only loops.
 
+import { give, take } from "./lend.ts";
+
 // Neither runtime has a vectored write, so small neighbouring chunks are copied into one write of up
 // to JOIN_MAX bytes. On Bun, fewer, larger writes measured faster than copying less: echoing 16 KiB
 // messages, 64 KiB joins left the server waiting on a load generator busy with small segments. On
@@ -13,9 +15,10 @@ export const WRITE_ALONE = 64 * 1024;
 export const COMPACT_MIN = 256;
 
 const empty = new Uint8Array(0);
-// A join overwrites every byte, so zeroing it first is wasted: Buffer.allocUnsafe where there is one.
-const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer;
-const alloc = (size: number) => (NodeBuffer ? NodeBuffer.allocUnsafe(size) : new Uint8Array(size));
+// Joins come from the shared pool of message buffers and go back to it once written, so a stream of
+// writes reuses memory the CPU has touched (Deno zero-fills every new buffer, too). Sizes are
+// rounded up to a power of two, so one buffer serves later joins of about the same size.
+const JOIN_ROUND_MIN = 4096;
 
 /** Chunks waiting to be written, in order. An idle queue holds nothing. */
 export class WriteQueue {
@@ -25,6 +28,8 @@ export class WriteQueue {
   /** list[head] is the rest of a partial write: it goes again as it is, not copied into a join. */
   private carried = false;
   private queued = 0;
+  /** The pooled buffer of the join being written, if one is. */
+  private join: Uint8Array | null = null;
 
   /** Bytes pushed and not yet reported written. */
   get bufferedAmount(): number {
@@ -54,7 +59,9 @@ export class WriteQueue {
       while (end < list.length && list[end].length < WRITE_ALONE && size + list[end].length <= JOIN_MAX)
         size += list[end++].length;
     if (end === this.head + 1) return first;
-    const out = alloc(size);
+    const join = take(size, Math.max(JOIN_ROUND_MIN, 2 ** Math.ceil(Math.log2(size))));
+    this.join = join;
+    const out = join.length === size ? join : join.subarray(0, size);
     for (let i = this.head, at = 0; i < end; i++) {
       out.set(list[i], at);
       at += list[i].length;
@@ -77,6 +84,10 @@ export class WriteQueue {
       return;
     }
     list[this.head++] = empty;
+    if (first.buffer === this.join?.buffer) {
+      give(this.join);
+      this.join = null;
+    }
     if (this.head === list.length) {
       this.list = null;
       this.head = 0;
@@ -88,6 +99,8 @@ export class WriteQueue {
 
   /** Drops everything: the connection is gone. A write still in flight then changes nothing. */
   clear(): void {
+    // A write in flight may still read the join: it is left to the collector, not reused.
+    this.join = null;
     this.list = null;
     this.head = 0;
     this.carried = false;

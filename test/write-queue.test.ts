@@ -5,6 +5,7 @@
 // exact after every step, large chunks go by reference, small ones are joined up to JOIN_MAX, and a
 // long queue is compacted. WRITE_QUEUE_SEED=n repeats a run.
 import { describe, expect, it } from "vitest";
+import { take } from "../host-core/lend.ts";
 import { COMPACT_MIN, JOIN_MAX, WRITE_ALONE, WriteQueue } from "../host-core/write-queue.ts";
 
 const BASE_SEED = Number(process.env.WRITE_QUEUE_SEED) || Math.floor(Math.random() * 2 ** 32);
@@ -176,6 +177,46 @@ describe("what each write is", () => {
 });
 
 describe("the queue's memory", () => {
+  const smalls = (fill: number) => Array.from({ length: 8 }, () => new Uint8Array(1000).fill(fill));
+  // Empties the shared pool, so what a join gets back is what these tests gave it.
+  const drainPool = () => {
+    while (take(1).length > 1);
+  };
+
+  it("reuses a join's buffer once all of it is written, and not while part of it waits", () => {
+    drainPool();
+    const queue = new WriteQueue();
+    queue.push(smalls(1));
+    const first = queue.next()!;
+    queue.wrote(3000);
+    // The rest of the first join is still to go: a new join must not take its buffer.
+    queue.push(smalls(2));
+    const rest = queue.next()!;
+    expect(rest.buffer).toBe(first.buffer);
+    const other = new WriteQueue();
+    other.push(smalls(3));
+    const otherJoin = other.next()!;
+    expect(otherJoin.buffer).not.toBe(first.buffer);
+    expect(rest.every((b) => b === 1)).toBe(true);
+    queue.wrote(rest.length);
+    // Written out: the next join of about the same size gets it back.
+    const again = queue.next()!;
+    expect(again.buffer).toBe(first.buffer);
+    expect(again.every((b) => b === 2)).toBe(true);
+  });
+
+  it("never reuses a join still being written when the queue is cleared", () => {
+    drainPool();
+    const queue = new WriteQueue();
+    queue.push(smalls(4));
+    const inFlight = queue.next()!;
+    queue.clear();
+    const other = new WriteQueue();
+    other.push(smalls(5));
+    expect(other.next()!.buffer).not.toBe(inFlight.buffer);
+    expect(inFlight.every((b) => b === 4)).toBe(true);
+  });
+
   it("compacts a long queue: its array stays within twice what waits, or COMPACT_MIN more", () => {
     // Views of one buffer, each a large write of its own, so that no two are joined.
     const backing = new Uint8Array(WRITE_ALONE + 1000);
