@@ -10,9 +10,10 @@ const POOL_BUFFERS = 8;
 const pool: Uint8Array[] = [];
 let pooled = 0;
 
-// Buffers handed to handlers in borrow mode: a send or publish that would keep one by reference
-// copies it, because the next message overwrites it.
+// Buffers handed to handlers in borrow mode. A send or publish that keeps one by reference takes it
+// out of the pool for good instead, so the next message cannot overwrite it and nothing is copied.
 const lent = new WeakSet<ArrayBufferLike>();
+const kept = new WeakSet<ArrayBufferLike>();
 let lending = false;
 
 /** A buffer of at least `size` bytes (the smallest free one that fits), or a new one of `atLeast`. */
@@ -30,7 +31,7 @@ export function take(size: number, atLeast = size): Uint8Array {
 
 /** Returns a buffer from take() that nothing reads any more. */
 export function give(bytes: Uint8Array): void {
-  if (bytes.length > POOL_BYTES) return;
+  if (bytes.length > POOL_BYTES || (lending && kept.has(bytes.buffer))) return;
   pool.push(bytes);
   pooled += bytes.length;
   // The oldest go first: what the last messages needed is what the next ones will.
@@ -43,7 +44,8 @@ export function lend(bytes: Uint8Array): void {
   lent.add(bytes.buffer);
 }
 
-/** `payload`, or a copy of it when it is a lent buffer, for whoever keeps it past the handler. */
+/** For whoever keeps `payload` past the handler: a lent buffer it is in is never reused. */
 export function keep(payload: Uint8Array): Uint8Array {
-  return lending && lent.has(payload.buffer) ? payload.slice() : payload;
+  if (lending && lent.delete(payload.buffer)) kept.add(payload.buffer);
+  return payload;
 }

@@ -58,8 +58,8 @@ export interface ServerOptions {
   textAs?: "string" | "bytes";
   /**
    * Lend messages as bytes to the handler: valid until it returns, then reused for later messages,
-   * so large messages do not each fill a fresh buffer. Sending or publishing one copies it; keep a
-   * copy (`data.slice()`) of anything needed later. Default false.
+   * so large messages do not each fill a fresh buffer. Sending or publishing one keeps its buffer out
+   * of reuse (no copy); anything else needed later must be copied (`data.slice()`). Default false.
    */
   borrow?: boolean;
   /** send() returns false once this many bytes are buffered. Default 1 MiB. */

@@ -56,7 +56,8 @@ export interface SessionOptions {
   stream?: boolean;
   /**
    * Messages as bytes are lent to the handler: valid until it returns, then reused for later
-   * messages (no fresh buffer per message). Sending or publishing one copies it. Default false.
+   * messages (no fresh buffer per message). A send or publish that keeps one by reference takes its
+   * buffer out of reuse. Default false.
    */
   borrow?: boolean;
   /** permessage-deflate as negotiated in the handshake (setDeflate() does it later). */
@@ -249,7 +250,7 @@ export class Session {
     const out: SessionEvent[] = [];
     this.receive(bytes, {
       message: (data, isBinary) =>
-        // Kept past the handler, so a lent message is copied.
+        // Kept past the handler, so a lent message's buffer is not reused.
         out.push({ type: "message", data: typeof data === "string" ? data : keep(data), isBinary }),
       fragment:
         this.bits & MODE_STREAM

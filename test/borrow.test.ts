@@ -1,6 +1,6 @@
 // Message buffers: what a handler keeps in the default mode is never overwritten, even though the
 // bytes of text decoded to strings are reused; borrow mode lends one buffer message after message,
-// and a send or publish of a lent message keeps its bytes.
+// and a send or publish of a lent message keeps its bytes (its buffer leaves reuse).
 import { randomBytes } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
