@@ -1,4 +1,4 @@
-import { mask, maskBytewise } from "../../assembly/mask";
+import { mask, maskBytewise, unmaskAscii } from "../../assembly/mask";
 
 // RFC 6455 5.3: payload byte i is XORed with masking-key byte i % 4.
 
@@ -109,5 +109,43 @@ describe("mask (RFC 6455 5.3)", () => {
     mask(A + 3, 990, KEYS[3], 1);
     mask(A + 3, 990, KEYS[3], 1);
     expect<i32>(firstDifference(1000)).toBe(-1);
+  });
+});
+
+// Whether every byte of B's [at, at + n) is below 0x80, one byte at a time.
+function asciiBytewise(at: usize, n: usize): bool {
+  for (let i: usize = 0; i < n; i++) if (load<u8>(B + at + i) >= 0x80) return false;
+  return true;
+}
+
+describe("unmaskAscii", () => {
+  it("unmasks as the byte-wise reference and tells ASCII exactly: lengths 0..140, every alignment and pos, a high byte anywhere", () => {
+    let failure = "";
+    for (let k = 0; k < KEYS.length; k++) {
+      for (let align: usize = 0; align < 16; align += 5) {
+        for (let len: usize = 0; len <= 140; len++) {
+          for (let pos: u32 = 0; pos < 4; pos++) {
+            // high == len: ASCII throughout; else one byte at `high` is 0x80 or more once unmasked.
+            for (let high: usize = 0; high <= len; high += len < 20 ? 1 : 7) {
+              const n = align + len + 16;
+              for (let i: usize = 0; i < n; i++) {
+                const plain = <u8>(i == 8 + align + high ? 0x80 | <u32>i : (<u32>i * 37 + <u32>len) & 0x7f);
+                const keyByte = <u8>(KEYS[k] >>> (((pos + <u32>(i - 8 - align)) & 3) << 3));
+                const masked = i >= 8 + align && i < 8 + align + len ? plain ^ keyByte : plain;
+                store<u8>(A + i, masked);
+                store<u8>(B + i, masked);
+              }
+              const ascii = unmaskAscii(A + 8 + align, len, KEYS[k], pos);
+              maskBytewise(B + 8 + align, len, KEYS[k], pos);
+              if (failure == "" && firstDifference(n) >= 0)
+                failure = `bytes: key ${k} align ${align} len ${len} pos ${pos} high ${high}`;
+              if (failure == "" && ascii != asciiBytewise(8 + align, len))
+                failure = `ascii: key ${k} align ${align} len ${len} pos ${pos} high ${high}`;
+            }
+          }
+        }
+      }
+    }
+    expect<string>(failure).toBe("");
   });
 });
