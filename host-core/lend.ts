@@ -16,12 +16,21 @@ const lent = new WeakSet<ArrayBufferLike>();
 const kept = new WeakSet<ArrayBufferLike>();
 let lending = false;
 
-/** A buffer of at least `size` bytes (the smallest free one that fits), or a new one of `atLeast`. */
+/**
+ * A buffer of at least `size` bytes: the smallest free one that fits and is not more than twice as
+ * large as a new one would be (a small write must not hold a large message's buffer), else a new
+ * one of `atLeast` rounded up to a power of two, so that it fits later needs of about the same size.
+ */
 export function take(size: number, atLeast = size): Uint8Array {
+  const want = Math.max(size, atLeast, 1);
+  // Past what the pool keeps, no later need can reuse it: exactly what was asked.
+  const fresh = want > POOL_BYTES ? want : 2 ** Math.ceil(Math.log2(want));
   let best = -1;
-  for (let i = 0; i < pool.length; i++)
-    if (pool[i].length >= size && (best < 0 || pool[i].length < pool[best].length)) best = i;
-  if (best < 0) return allocatePlain(Math.max(size, atLeast));
+  for (let i = 0; i < pool.length; i++) {
+    const n = pool[i].length;
+    if (n >= size && n <= 2 * fresh && (best < 0 || n < pool[best].length)) best = i;
+  }
+  if (best < 0) return allocatePlain(fresh);
   const bytes = pool[best];
   pool[best] = pool[pool.length - 1];
   pool.pop();

@@ -6,6 +6,7 @@ import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { createCore } from "../host-core/inline.ts";
+import { give, take } from "../host-core/lend.ts";
 import { Session, type SessionOptions } from "../host-core/session.ts";
 import { serve } from "../host-node/index.ts";
 
@@ -183,6 +184,20 @@ describe("borrow mode", () => {
     let i = 0;
     feed(session, wire, (data) => seen.push(Buffer.from(data as Uint8Array).equals(payloads[i++])));
     expect(seen).toEqual(payloads.map(() => true));
+  });
+});
+
+describe("the shared pool", () => {
+  it("gives a small need a small buffer even when only a large one is free, and reuses by size", () => {
+    // Empty it: at most 8 buffers, none over 16 MiB, and each of these takes may have any of them.
+    for (let i = 0; i < 8; i++) take(1, 8 << 20);
+    const large = take(8 << 20);
+    give(large);
+    const small = take(5000);
+    expect(small.length).toBeLessThan(16 * 1024);
+    give(small);
+    expect(take(6000)).toBe(small);
+    expect(take(7 << 20)).toBe(large);
   });
 });
 
