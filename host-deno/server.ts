@@ -72,6 +72,9 @@ export async function serve<T = unknown>(options: ServeOptions<T>): Promise<WebS
   return server;
 }
 
+// Deno's accept() fails with these when the connection was reset or closed in the backlog.
+const GONE = new Set(["ENOTCONN", "ECONNRESET", "ECONNABORTED"]);
+
 async function acceptLoop<T>(
   listener: Listener,
   server: WebSocketServer<T>,
@@ -86,6 +89,8 @@ async function acceptLoop<T>(
       connection.start(core.accept(connection, { secure }), conn);
     } catch (err) {
       if (!listening()) return;
+      // A client that left before it was accepted: nothing to report or to wait for.
+      if (GONE.has((err as { code?: string }).code ?? "")) continue;
       // Out of descriptors or a failed TLS accept: the listener itself is fine; breathe and go on.
       console.error("wasmsock: accept failed:", err);
       await new Promise((r) => setTimeout(r, 10));

@@ -7,6 +7,7 @@
 //   !ping data               ws.ping(data)
 //   !terminate               ws.terminate()
 //   !pause ms                ws.pause(), ws.resume() after ms
+//   !busy ms                 holds the event loop for ms, then sends "idle"
 //   !flood count size        count binary messages of size bytes in one go, each starting with its
 //                            index (u32), ignoring send()'s answer; logs those answers
 //   !shutdown                server.close()
@@ -122,6 +123,13 @@ function command(server: string, ws: Socket, [name, ...args]: string[]): void {
     case "terminate":
       ws.terminate();
       break;
+    case "busy": {
+      // Holds the event loop, so connections meanwhile wait in the listen backlog.
+      const until = Date.now() + Number(args[0]);
+      while (Date.now() < until);
+      ws.send("idle");
+      break;
+    }
     case "pause":
       ws.pause();
       seen(server, "paused", ws);
