@@ -24,6 +24,7 @@ export function node22(): string {
       "--no-save",
       "--no-audit",
       "--no-fund",
+      "--loglevel=error",
       `${PACKAGE}@${VERSION}`,
     ];
     execFileSync(npm, args, { stdio: "inherit" });
