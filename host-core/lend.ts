@@ -7,6 +7,9 @@ import { allocatePlain } from "./output.ts";
 // Kept for reuse, across every session of the process.
 const POOL_BYTES = 16 * 1024 * 1024;
 const POOL_BUFFERS = 8;
+// Smaller, Node's Buffer.allocUnsafe would carve it from its shared 8 KiB slab, whose ArrayBuffer
+// other Buffers share: lending is tracked per ArrayBuffer.
+const TAKE_MIN = 4096;
 const pool: Uint8Array[] = [];
 let pooled = 0;
 
@@ -22,7 +25,7 @@ let lending = false;
  * one of `atLeast` rounded up to a power of two, so that it fits later needs of about the same size.
  */
 export function take(size: number, atLeast = size): Uint8Array {
-  const want = Math.max(size, atLeast, 1);
+  const want = Math.max(size, atLeast, TAKE_MIN);
   // Past what the pool keeps, no later need can reuse it: exactly what was asked.
   const fresh = want > POOL_BYTES ? want : 2 ** Math.ceil(Math.log2(want));
   let best = -1;

@@ -17,7 +17,6 @@ export const COMPACT_MIN = 256;
 const empty = new Uint8Array(0);
 // Joins come from the shared pool of message buffers and go back to it once written, so a stream of
 // writes reuses memory the CPU has touched (Deno zero-fills every new buffer, too).
-const JOIN_MIN = 4096;
 
 /** Chunks waiting to be written, in order. An idle queue holds nothing. */
 export class WriteQueue {
@@ -58,7 +57,7 @@ export class WriteQueue {
       while (end < list.length && list[end].length < WRITE_ALONE && size + list[end].length <= JOIN_MAX)
         size += list[end++].length;
     if (end === this.head + 1) return first;
-    const join = take(size, JOIN_MIN);
+    const join = take(size);
     this.join = join;
     const out = join.length === size ? join : join.subarray(0, size);
     for (let i = this.head, at = 0; i < end; i++) {

@@ -162,6 +162,21 @@ describe("borrow mode", () => {
     for (const [i, echo] of echoes.entries()) expect(echo.equals(sent[i].bytes)).toBe(true);
   });
 
+  it("a small message split over chunks is lent in a buffer of its own, not in Node's shared Buffer slab", () => {
+    const session = open({ borrow: true });
+    const wire = frame(OP_BINARY, randomBytes(100));
+    let lent: Uint8Array | undefined;
+    session.receive(wire.subarray(0, 40), {});
+    session.receive(wire.subarray(40), {
+      message: (data) => {
+        lent = data as Uint8Array;
+      },
+    });
+    // Lending is tracked per ArrayBuffer: one that other Buffers share would lend them too.
+    expect(lent?.length).toBe(100);
+    expect(lent?.buffer).not.toBe(Buffer.from("shared?").buffer);
+  });
+
   it("inflated messages are lent too, with the right bytes", () => {
     const session = open({ borrow: true });
     session.setDeflate({
