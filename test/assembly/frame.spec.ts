@@ -282,6 +282,24 @@ describe("framing rules (5.2-5.5)", () => {
     expect<u8>(flags(4)).toBe(FLAG_FIN);
     sessionFree(s);
   });
+
+  it("the same for masked messages at a server, whole small ones among them", () => {
+    const s = server();
+    // "aé" and "a\x7f" masked with 01 02 03 04; "a" binary; "a" then "b" in two frames.
+    const wire =
+      "81 83 01020304 60 c1 aa 81 82 01020304 60 7d 82 81 01020304 60 01 81 01020304 60 80 81 01020304 63";
+    expect<u32>(feed(s, bytes(wire))).toBe(5);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<string>(payloadHex(0)).toBe("61c3a9");
+    expect<u8>(flags(1)).toBe(FLAG_FIRST | FLAG_FIN | FLAG_ASCII);
+    expect<string>(payloadHex(1)).toBe("617f");
+    expect<u8>(flags(2)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<u8>(kind(2)).toBe(KIND_BINARY);
+    expect<u8>(flags(3)).toBe(FLAG_FIRST);
+    expect<u8>(flags(4)).toBe(FLAG_FIN);
+    expect<string>(payloadHex(4)).toBe("62");
+    sessionFree(s);
+  });
 });
 
 describe("limits", () => {
