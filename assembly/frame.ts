@@ -44,7 +44,7 @@ import {
 import { eventsProduced, pushEvent, reserveOutput, resetEvents } from "./events";
 import { fail, failed } from "./fail";
 import { nextKey } from "./keys";
-import { mask, unmaskAscii } from "./mask";
+import { mask } from "./mask";
 import {
   ctrlPtr,
   F_CLIENT,
@@ -74,13 +74,10 @@ import {
   S_UTF8,
   setFlag,
 } from "./session";
-import { asciiOnly, UTF8_ACCEPT, UTF8_REJECT, utf8Step, utf8Unmask } from "./utf8";
+import { asciiOnly, UTF8_ACCEPT, UTF8_REJECT, unmaskAscii, utf8Step, utf8Unmask } from "./utf8";
 
 // RFC 6455 5.2 base framing, decoded incrementally over chunks of any size.
 const ST_HEADER: u8 = 0;
-// Text messages shorter than this, whole in a chunk, are unmasked and tested for ASCII in one pass;
-// longer ones go to the validator, whose 128-byte blocks test ASCII as they unmask.
-const SHORT_TEXT: u32 = 128;
 const ST_DATA: u8 = 1;
 const ST_CONTROL: u8 = 2;
 
@@ -320,18 +317,10 @@ function emitData(s: usize, p: usize, n: u32, left: u64): void {
   }
   // 8.1: text is validated as it arrives so invalid UTF-8 fails at once (decompress.ts does the
   // same for inflated text).
-  let ascii = false;
   if (msgOp == OP_TEXT) {
-    const key = load<u32>(s + S_MASK);
     const pos = load<u32>(s + S_MASK_POS);
+    const state = utf8Unmask(load<u32>(s + S_UTF8), p, n, load<u32>(s + S_MASK), pos);
     store<u32>(s + S_MASK_POS, (pos + n) & 3);
-    let state: u32;
-    // A short message whole in this chunk: one pass unmasks it and finds whether it is ASCII, which
-    // needs no validator (on 32-byte messages the validator's set-up cost more than its work).
-    if (fin && msgFlags & FLAG_FIRST && n < SHORT_TEXT) {
-      ascii = unmaskAscii(p, n, key, pos);
-      state = ascii ? UTF8_ACCEPT : utf8Step(UTF8_ACCEPT, p, n);
-    } else state = utf8Unmask(load<u32>(s + S_UTF8), p, n, key, pos);
     if (state == UTF8_REJECT || (fin && state != UTF8_ACCEPT))
       return fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
     store<u32>(s + S_UTF8, state);
@@ -342,8 +331,7 @@ function emitData(s: usize, p: usize, n: u32, left: u64): void {
   const hint = left < 0xffffffff ? <u32>left : 0xffffffff;
   let flags = (msgFlags & (FLAG_FIRST | FLAG_RSV1)) | (fin ? FLAG_FIN : 0);
   // The host decodes ASCII text as ISO-8859-1, faster than as UTF-8.
-  if (ascii || (kind == KIND_TEXT && fin && msgFlags & FLAG_FIRST && n >= SHORT_TEXT && asciiOnly(p, n)))
-    flags |= FLAG_ASCII;
+  if (kind == KIND_TEXT && fin && msgFlags & FLAG_FIRST && asciiOnly(p, n)) flags |= FLAG_ASCII;
   pushEvent(kind, flags, 0, p, n, hint);
   store<u8>(s + S_MSG_FLAGS, msgFlags & ~FLAG_FIRST);
   if (fin) store<u8>(s + S_MSG_OP, 0);

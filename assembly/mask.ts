@@ -49,47 +49,6 @@ export function mask(ptr: usize, len: usize, key: u32, pos: u32): void {
   }
 }
 
-// The top bit of each of 8 bytes.
-const HIGH_BITS: u64 = ((<u64>0x80808080) << 32) | 0x80808080;
-
-/**
- * Masks [ptr, ptr + len) in place as mask() does, and tells whether every byte is then below 0x80:
- * one pass over a short text message, which is then valid UTF-8 without a validator.
- */
-export function unmaskAscii(ptr: usize, len: usize, key: u32, pos: u32): bool {
-  let k = rotr<u32>(key, (pos & 3) << 3);
-  let high: u64 = 0;
-  if (ASC_FEATURE_SIMD) {
-    const kv = i32x4.splat(k);
-    let highs = i8x16.splat(0);
-    while (len >= 16) {
-      const v = v128.xor(v128.load(ptr), kv);
-      v128.store(ptr, v);
-      highs = v128.or(highs, v);
-      ptr += 16;
-      len -= 16;
-    }
-    high = <u64>i8x16.bitmask(highs);
-  }
-  const k64 = ((<u64>k) << 32) | k;
-  while (len >= 8) {
-    const v = load<u64>(ptr) ^ k64;
-    store<u64>(ptr, v);
-    high |= v & HIGH_BITS;
-    ptr += 8;
-    len -= 8;
-  }
-  while (len > 0) {
-    const b = load<u8>(ptr) ^ <u8>k;
-    store<u8>(ptr, b);
-    high |= b & 0x80;
-    k = rotr<u32>(k, 8);
-    ptr++;
-    len--;
-  }
-  return high == 0;
-}
-
 /** The reference the fast path is tested against: one byte at a time. */
 export function maskBytewise(ptr: usize, len: usize, key: u32, pos: u32): void {
   for (let i: usize = 0; i < len; i++) {

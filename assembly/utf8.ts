@@ -152,6 +152,44 @@ export function asciiOnly(ptr: usize, len: usize): bool {
   return (high & HIGH_BITS) == 0;
 }
 
+/**
+ * Masks [ptr, ptr + len) in place as mask() does, and tells whether every byte is then below 0x80:
+ * one pass over a short text message, which is then valid UTF-8 without a validator.
+ */
+export function unmaskAscii(ptr: usize, len: usize, key: u32, pos: u32): bool {
+  let k = rotr<u32>(key, (pos & 3) << 3);
+  let high: u64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const kv = i32x4.splat(k);
+    let highs = i8x16.splat(0);
+    while (len >= 16) {
+      const v = v128.xor(v128.load(ptr), kv);
+      v128.store(ptr, v);
+      highs = v128.or(highs, v);
+      ptr += 16;
+      len -= 16;
+    }
+    high = <u64>i8x16.bitmask(highs);
+  }
+  const k64 = ((<u64>k) << 32) | k;
+  while (len >= 8) {
+    const v = load<u64>(ptr) ^ k64;
+    store<u64>(ptr, v);
+    high |= v & HIGH_BITS;
+    ptr += 8;
+    len -= 8;
+  }
+  while (len > 0) {
+    const b = load<u8>(ptr) ^ <u8>k;
+    store<u8>(ptr, b);
+    high |= b & 0x80;
+    k = rotr<u32>(k, 8);
+    ptr++;
+    len--;
+  }
+  return high == 0;
+}
+
 function dfaStep(state: u32, ptr: usize, len: usize): u32 {
   let s = <u64>state;
   const end = ptr + len;

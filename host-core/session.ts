@@ -296,7 +296,7 @@ export class Session {
             );
           else if (ptr < inputPtr || ptr >= inputPtr + inputLen) {
             // Inflated: in the inflater's ring, which the next message overwrites.
-            if (mode & MODE_BORROW) this.lendCopy(u8, ptr, len, isBinary, h);
+            if (mode & MODE_BORROW) this.lendInflated(u8, ptr, len, isBinary, h);
             else h.message?.(u8.slice(ptr, ptr + len), isBinary);
           } else {
             // A plain Uint8Array: its views cost 20-40% less to make than a Buffer's (Node, Bun).
@@ -334,7 +334,7 @@ export class Session {
   }
 
   /** Borrow mode: a message outside the input region, lent in a reused buffer. */
-  private lendCopy(u8: Uint8Array, ptr: number, len: number, isBinary: boolean, h: SessionHandler): void {
+  private lendInflated(u8: Uint8Array, ptr: number, len: number, isBinary: boolean, h: SessionHandler): void {
     const bytes = lentCopy(u8, ptr, len);
     h.message?.(len === bytes.length ? bytes : bytes.subarray(0, len), isBinary);
     give(bytes);

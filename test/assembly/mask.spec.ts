@@ -1,4 +1,5 @@
-import { mask, maskBytewise, unmaskAscii } from "../../assembly/mask";
+import { mask, maskBytewise } from "../../assembly/mask";
+import { unmaskAscii } from "../../assembly/utf8";
 
 // RFC 6455 5.3: payload byte i is XORed with masking-key byte i % 4.
 
