@@ -74,7 +74,7 @@ import {
   S_UTF8,
   setFlag,
 } from "./session";
-import { asciiOnly, UTF8_ACCEPT, UTF8_REJECT, unmaskAscii, utf8Step, utf8Unmask } from "./utf8";
+import { asciiOnly, shortValid, UTF8_ACCEPT, UTF8_REJECT, unmaskAscii, utf8Unmask } from "./utf8";
 
 // RFC 6455 5.2 base framing, decoded incrementally over chunks of any size.
 const ST_HEADER: u8 = 0;
@@ -141,7 +141,7 @@ function smallMessage(s: usize, p: usize, end: usize): usize {
     pushEvent(KIND_BINARY, FLAG_FIRST | FLAG_FIN, 0, at, n, 0);
   } else if (masked ? unmaskAscii(at, n, load<u32>(p + 2), 0) : asciiOnly(at, n)) {
     pushEvent(KIND_TEXT, FLAG_FIRST | FLAG_FIN | FLAG_ASCII, 0, at, n, 0);
-  } else if (utf8Step(UTF8_ACCEPT, at, n) == UTF8_ACCEPT) {
+  } else if (shortValid(at, n)) {
     pushEvent(KIND_TEXT, FLAG_FIRST | FLAG_FIN, 0, at, n, 0);
   } else fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
   return at + n;

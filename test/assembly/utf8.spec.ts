@@ -1,5 +1,5 @@
 import { maskBytewise } from "../../assembly/mask";
-import { UTF8_ACCEPT, UTF8_REJECT, utf8Step, utf8Unmask, utf8Valid } from "../../assembly/utf8";
+import { shortValid, UTF8_ACCEPT, UTF8_REJECT, utf8Step, utf8Unmask, utf8Valid } from "../../assembly/utf8";
 
 // RFC 6455 8.1 needs valid UTF-8 (RFC 3629) in text frames, checked as bytes arrive. The cases are
 // those of Markus Kuhn's UTF-8 decoder capability and stress test, sections 1-5, numbered as there.
@@ -443,6 +443,57 @@ describe("utf8: unmasking while validating (RFC 6455 5.3, 8.1)", () => {
         text(300, 48);
         store<u8>(PLAIN + at, bad[b]);
         expect<string>(whyFusedDiffers(300, random(0xffffffff) | 1, at & 3)).toBe("", `${bad[b]} at ${at}`);
+      }
+    }
+  });
+});
+
+// shortValid on PLAIN's first len bytes placed at p, with `after` in the 16 bytes that follow: bytes
+// that would change the outcome if the padded last block read them.
+function whyShortDiffers(p: usize, len: u32, after: u8): string {
+  for (let i: u32 = 0; i < len; i++) store<u8>(p + i, load<u8>(PLAIN + i));
+  for (let i: u32 = 0; i < 16; i++)
+    if (p + len + i < (<usize>memory.size()) << 16) store<u8>(p + len + i, after);
+  const want = utf8Valid(PLAIN, len);
+  return shortValid(p, len) == want
+    ? ""
+    : `${len} bytes: ${want ? "valid" : "invalid"} text judged otherwise`;
+}
+
+const SHORT_BAD: u8[] = [0x80, 0xbf, 0xc0, 0xc2, 0xe0, 0xed, 0xf0, 0xf4, 0xf5, 0xff];
+
+describe("utf8: short whole messages (shortValid)", () => {
+  it("agrees with utf8Valid on every length 0..127, whatever follows the text", () => {
+    for (let len: u32 = 0; len < 128; len++) {
+      for (let round = 0; round < 20; round++) {
+        text(len, round & 1 ? 3 : 12);
+        // A continuation after the end would complete a cut character; a lead would cut valid text.
+        expect<string>(whyShortDiffers(WIRE, len, 0x80)).toBe("", `round ${round}`);
+        expect<string>(whyShortDiffers(WIRE + 1, len, 0xc2)).toBe("", `round ${round}`);
+      }
+    }
+  });
+  it("agrees with utf8Valid for an invalid byte, or a character cut short, at every offset", () => {
+    for (let len: u32 = 1; len < 128; len++) {
+      for (let at: u32 = 0; at < len; at++) {
+        // Past 48 bytes, the offsets around each 16-byte edge and the last few.
+        if (len > 48 && (at & 15) > 3 && (at & 15) < 12 && at + 4 < len) continue;
+        for (let b = 0; b < SHORT_BAD.length; b++) {
+          text(len, 6);
+          store<u8>(PLAIN + at, SHORT_BAD[b]);
+          expect<string>(whyShortDiffers(WIRE, len, 0x80)).toBe("", `${SHORT_BAD[b]} at ${at}`);
+        }
+      }
+    }
+  });
+  it("agrees with utf8Valid at the very end of memory, where no padded block fits", () => {
+    const end = (<usize>memory.grow(1) + 1) << 16;
+    for (let len: u32 = 0; len < 128; len++) {
+      text(len, 5);
+      expect<string>(whyShortDiffers(end - len, len, 0)).toBe("");
+      if (len > 0) {
+        store<u8>(PLAIN + len - 1, 0xe2);
+        expect<string>(whyShortDiffers(end - len, len, 0)).toBe("");
       }
     }
   });
