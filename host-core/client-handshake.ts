@@ -13,6 +13,7 @@ import {
 } from "./abi.ts";
 import type { Core } from "./core.ts";
 import { WebSocketError } from "./errors.ts";
+import { text } from "./handshake.ts";
 import type { Session } from "./session.ts";
 
 export interface ClientRequest {
@@ -41,7 +42,6 @@ export interface ClientResponse {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Returns the request's bytes; the session keeps the Sec-WebSocket-Key to check the response. */
 export function buildRequest(session: Session, req: ClientRequest): Uint8Array {
@@ -117,10 +117,6 @@ export function parseResponse(
     result.error = WebSocketError.fromCore(core.u32[hs + HS_ERROR / 4], 0, detail);
   }
   return result;
-}
-
-function text(core: Core, ptr: number, len: number): string {
-  return decoder.decode(core.u8.subarray(ptr, ptr + len));
 }
 
 function field(core: Core, off: number): string {

@@ -282,7 +282,8 @@ function method(bytes: Uint8Array): string {
   return end > 0 ? String.fromCharCode.apply(null, bytes.subarray(0, end) as unknown as number[]) : "";
 }
 
-function text(core: Core, ptr: number, len: number): string {
+/** Header bytes in the core's memory as ISO-8859-1 (RFC 9110 5.5): one code unit per byte. */
+export function text(core: Core, ptr: number, len: number): string {
   return len === 0 ? "" : core.latin1(ptr, len);
 }
 

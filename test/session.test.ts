@@ -181,4 +181,15 @@ describe.each(["simd", "scalar"] as const)("%s build", (build) => {
     expect(c.state).toBe(abi.STATE_OPEN);
     c.free();
   });
+
+  it("reads the response's header fields as ISO-8859-1, as the server reads requests (RFC 9110 5.5)", () => {
+    const c = new Session({ role: "client", core });
+    const request = Buffer.from(buildRequest(c, { path: "/", host: "x" })).toString("latin1");
+    const key = /Sec-WebSocket-Key: (.*)\r\n/.exec(request)![1];
+    const head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Name: caf\u00e9 \u0080\u00ff\r\nSec-WebSocket-Accept: ${computeAccept(key, core)}\r\n\r\n`;
+    const res = parseResponse(c, Buffer.from(head, "latin1"), [], [], 4096);
+    expect(res.status).toBe(101);
+    expect(res.headers["x-name"]).toBe("caf\u00e9 \u0080\u00ff");
+    c.free();
+  });
 });
