@@ -127,6 +127,22 @@ export function ratio(row: Row): number | undefined {
   return median(a.results.map((r) => r.value)) / median(b.results.map((r) => r.value));
 }
 
+/**
+ * First server over second in work per second of the server's own CPU: where both are held at the
+ * generator's ceiling, their throughputs tie but what each spent on it does not. Throughput rows only.
+ */
+export function ratioPerServerCpu(row: Row): number | undefined {
+  if (!row.scenario.higherIsBetter) return undefined;
+  const perCpu = (c: Cell | undefined) => {
+    const s = c?.results.filter((r) => (r.serverCpu ?? 0) > 0) ?? [];
+    return c === undefined || c.errors.length > 0 || s.length === 0
+      ? undefined
+      : median(s.map((r) => r.value / r.serverCpu!));
+  };
+  const [a, b] = [perCpu(row.cells[0]), perCpu(row.cells[1])];
+  return a === undefined || b === undefined ? undefined : a / b;
+}
+
 interface Column {
   header: string;
   cell(row: Row): string;
@@ -156,7 +172,12 @@ function columns(rows: Row[]): Column[] {
     { header: "scenario", cell: (r) => r.scenario.name, left: true },
     { header: "unit", cell: (r) => r.scenario.unit, left: true },
     ...names.map((n, i): Column => ({ header: n, cell: (r) => formatCell(r.cells[i], r.scenario.unit) })),
-    ...(names.length === 2 ? [{ header: `${names[0]}/${names[1]}`, cell: ratioCell }] : []),
+    ...(names.length === 2
+      ? [
+          { header: `${names[0]}/${names[1]}`, cell: ratioCell },
+          { header: "per srv cpu", cell: (r: Row) => ratioPerServerCpu(r)?.toFixed(2) ?? "", optional: true },
+        ]
+      : []),
     { header: floorName, cell: (r) => ref(r.floor, r.scenario.unit), optional: true },
     { header: "over floor", cell: (r) => each(overFloor(r), formatOverFloor), optional: true },
     { header: ceilingName, cell: (r) => ref(r.ceiling, r.scenario.unit), optional: true },
@@ -185,6 +206,8 @@ function notes(rows: Row[]): string[] {
       );
     }
   }
+  if (rows.some((r) => ratioPerServerCpu(r) !== undefined))
+    out.push(`per srv cpu (${names}): the ratio of work per second of each server's own CPU`);
   const ceiled = rows.filter((r) => r.ceiling !== undefined);
   if (ceiled.length > 0) {
     const ceiling = ceiled[0].ceiling!.server;

@@ -16,6 +16,7 @@ import {
   overFloor,
   type Row,
   ratio,
+  ratioPerServerCpu,
   spread,
   table,
 } from "./report.ts";
@@ -276,6 +277,7 @@ function toJson(rows: Row[]) {
     unit: row.scenario.unit,
     higherIsBetter: row.scenario.higherIsBetter,
     ratio: ratio(row) ?? null,
+    ratioPerServerCpu: ratioPerServerCpu(row) ?? null,
     servers: row.cells.map((c, i) => ({
       ...cellJson(c),
       ...(row.floor === undefined ? {} : { overFloor: overFloor(row)[i] ?? null }),

@@ -12,6 +12,7 @@ import {
   ofCeiling,
   overFloor,
   type Row,
+  ratioPerServerCpu,
   table,
 } from "../bench/report.ts";
 import { RawEchoCounter } from "../bench/scenarios/ceiling.ts";
@@ -122,6 +123,25 @@ describe("the report's references", () => {
     expect(formatOverFloor(undefined)).toBe("-");
     expect(formatFraction(0.4)).toBe("40%");
     expect(formatFraction(0.042)).toBe("4.2%");
+  });
+
+  it("compares work per second of each server's own CPU, on throughput rows only", () => {
+    const spent = (server: string, ...runs: [value: number, cpu: number][]): Cell => ({
+      server,
+      results: runs.map(([value, serverCpu]) => ({ value, serverCpu, generatorCpu: 1 })),
+      errors: [],
+    });
+    const tied: Row = {
+      scenario: small.scenario,
+      cells: [spent("wasmsock-node", [100, 0.5], [90, 0.5], [120, 0.5]), spent("ws", [100, 1], [100, 0.8])],
+    };
+    expect(ratioPerServerCpu(tied)).toBeCloseTo(200 / 112.5);
+    expect(ratioPerServerCpu(small)).toBeUndefined();
+    expect(ratioPerServerCpu({ ...tied, scenario: memory.scenario })).toBeUndefined();
+    expect(
+      ratioPerServerCpu({ ...tied, cells: [tied.cells[0], { ...tied.cells[1], errors: ["x"] }] }),
+    ).toBeUndefined();
+    expect(table("node", [tied])).toMatch(/per srv cpu[\s\S]*\s1\.78\s/);
   });
 
   it("says which core bounded the ceiling", () => {
