@@ -5,7 +5,6 @@ import {
   HS_ACCEPT,
   HS_END,
   HS_ERROR,
-  HS_EXTENSIONS,
   HS_HEADER_COUNT,
   HS_HEADERS,
   HS_HOST,
@@ -38,7 +37,7 @@ export interface UpgradeRequest {
   origin: string;
   /** Sec-WebSocket-Protocol tokens in the client's order. */
   protocols: string[];
-  /** Sec-WebSocket-Extensions as sent. */
+  /** Sec-WebSocket-Extensions as sent, repeated fields joined with ", " (RFC 6455 9.1). */
   extensions: string;
   key: string;
   /** Sec-WebSocket-Accept for key (only when status is 101). */
@@ -108,7 +107,7 @@ export function parseUpgrade(
       host: field(HS_HOST),
       origin: field(HS_ORIGIN),
       protocols: splitList(valuesOf(core, e0, count, PROTOCOL)),
-      extensions: field(HS_EXTENSIONS),
+      extensions: valuesOf(core, e0, count, EXTENSIONS) ?? "",
       key: field(HS_KEY),
       accept: status === 101 ? text(core, hs + HS_ACCEPT, 28) : "",
     },
@@ -121,6 +120,7 @@ export function parseUpgrade(
 
 const FIELD_WORDS = abi.HS_HEADER_SIZE / 4;
 const PROTOCOL = "sec-websocket-protocol";
+const EXTENSIONS = "sec-websocket-extensions";
 
 /**
  * A parsed request. The header map is made on first read (most servers never read it): until

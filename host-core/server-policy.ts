@@ -154,9 +154,7 @@ export function decide(req: UpgradeRequest, policy: Policy, connections: number)
   return {
     status: 101,
     protocol: chooseProtocol(policy.protocols, req.protocols),
-    deflate: policy.deflate
-      ? negotiateServer(req.headers["sec-websocket-extensions"], policy.deflate)
-      : undefined,
+    deflate: policy.deflate ? negotiateServer(req.extensions, policy.deflate) : undefined,
   };
 }
 

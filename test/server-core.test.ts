@@ -612,6 +612,28 @@ describe("request header fields", () => {
   });
 });
 
+describe("Sec-WebSocket-Extensions split over fields (RFC 6455 9.1)", () => {
+  const fields = ["Sec-WebSocket-Extensions: x-unknown", "Sec-WebSocket-Extensions: permessage-deflate"];
+
+  it("reads as one list, the fields joined in order", () => {
+    const req = parseUpgrade(Buffer.from(upgradeRequest("example.com", "/", KEY, fields)));
+    expect(req.status).toBe(101);
+    expect(req.extensions).toBe("x-unknown, permessage-deflate");
+    expect(parseUpgrade(Buffer.from(upgradeRequest("example.com", "/", KEY, []))).extensions).toBe("");
+  });
+
+  it("is negotiated whole: an offer in the second field is accepted", async () => {
+    let agreed = "";
+    const { request } = server({ open: (ws) => (agreed = ws.extensions) }, { perMessageDeflate: true });
+    const t = request("/", fields);
+    await tick();
+    const head = t.text(0);
+    expect(status(head)).toBe(101);
+    expect(head).toContain("\r\nSec-WebSocket-Extensions: permessage-deflate");
+    expect(agreed).toMatch(/^permessage-deflate/);
+  });
+});
+
 describe("lifecycle", () => {
   it("close() returns one promise to every caller, concurrent or late", async () => {
     let socket: ServerWebSocket | undefined;
