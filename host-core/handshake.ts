@@ -76,7 +76,7 @@ export function parseUpgrade(
 ): UpgradeRequest {
   const maxBytes = Math.min(limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, INPUT_CAP);
   const len = Math.min(bytes.length, INPUT_CAP);
-  core.writeInput(bytes.subarray(0, len));
+  core.writeInput(len === bytes.length ? bytes : bytes.subarray(0, len));
   let status = core.exports.parseRequest(
     core.inputPtr,
     len,

@@ -334,7 +334,9 @@ class Accepted<T> implements Stage, Expiring {
     const req = parseUpgrade(head, this.server.policy);
     // Adapters may reuse their read buffer, so an incomplete head is kept as a copy.
     if (req.status === 0) this.head = head === chunk ? chunk.slice() : head;
-    else this.answer(req, head.subarray(req.end));
+    // The usual head, with nothing after it, is not viewed: on JavaScriptCore the first view of a
+    // fresh chunk gives it an ArrayBuffer of its own (about 130 ns, measured on Bun).
+    else this.answer(req, req.end === head.length ? empty : head.subarray(req.end));
   }
 
   private upgrade(

@@ -222,7 +222,8 @@ export class Session {
   /** Decodes received bytes, reporting to handler synchronously. Automatic replies are queued. */
   receive(bytes: Uint8Array, handler: SessionHandler): void {
     for (let off = 0; off < bytes.length && this.reading(); off += INPUT_CAP) {
-      const piece = bytes.subarray(off, off + INPUT_CAP);
+      // A whole chunk is not viewed: on JavaScriptCore that would give it an ArrayBuffer of its own.
+      const piece = off === 0 && bytes.length <= INPUT_CAP ? bytes : bytes.subarray(off, off + INPUT_CAP);
       this.core.u8.set(piece, this.core.inputPtr);
       this.receiveInput(piece.length, handler);
     }
