@@ -35,6 +35,7 @@ import {
   STATE_CLOSE_SENT,
   STATE_CLOSED,
   STATE_FAILED,
+  STATE_OPEN,
 } from "./abi.ts";
 import { type Core, getCore, Latin1 } from "./core.ts";
 import { Deflater } from "./deflater.ts";
@@ -508,7 +509,9 @@ export class Session {
   }
 
   private guard(): void {
-    if (this.ptr === 0 || this.closeSent) throw WebSocketError.fromCore(ERR_SEND_AFTER_CLOSE);
+    // An open session has its slot and no close of ours queued: one comparison for the usual case.
+    if (this.stateValue !== STATE_OPEN && (this.ptr === 0 || this.closeSent))
+      throw WebSocketError.fromCore(ERR_SEND_AFTER_CLOSE);
   }
 
   /** A whole frame around the len payload bytes already at the send region's payload; callers guard. */

@@ -2,6 +2,7 @@
 // server drives (SocketDriver: the Session, the Transport, the deadlines). Batching: what handlers
 // queue while one received chunk is dispatched leaves in one write; sends outside dispatch leave
 // together on the next microtask, or when cork()'s callback returns.
+import { STATE_OPEN } from "./abi.ts";
 import { type Codec, type CodecOption, invalidMessage, type OnInvalid } from "./codec.ts";
 import type { Deadlines, Expiring } from "./deadlines.ts";
 import { type WebSocketError, wsError } from "./errors.ts";
@@ -415,7 +416,8 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
 
   send(data: Payload, binary?: boolean): boolean {
     const bytes = toBytes(data);
-    if (this.readyState !== OPEN || this.session.closeSent) return false;
+    // Open with no close of ours queued is exactly the core's STATE_OPEN.
+    if (this.session.state !== STATE_OPEN) return false;
     // Past the limit already, as in uWebSockets: a message larger than the limit still goes alone.
     if (this.bufferedAmount >= this.ctx.policy.backpressureLimit) return this.overLimit();
     this.session.send(bytes, binary ?? typeof data !== "string");
@@ -478,7 +480,7 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
 
   /** A published message, framed once: the same bytes are queued to every subscriber. */
   deliver(message: Framed): boolean {
-    if (this.readyState !== OPEN || this.session.closeSent) return false;
+    if (this.session.state !== STATE_OPEN) return false;
     const { policy } = this.ctx;
     // A slow subscriber does not hold up the others, and what it holds stays bounded.
     if (this.bufferedAmount >= policy.backpressureLimit) {

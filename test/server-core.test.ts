@@ -635,6 +635,25 @@ describe("Sec-WebSocket-Extensions split over fields (RFC 6455 9.1)", () => {
 });
 
 describe("lifecycle", () => {
+  it("send() queues nothing once a close is under way or TCP is gone: false, no throw", async () => {
+    const sockets: ServerWebSocket[] = [];
+    const { request } = server({ open: (ws) => void sockets.push(ws) });
+    const ours = request();
+    const peers = request();
+    const gone = request();
+    await tick();
+    const [closing, answered, dropped] = sockets;
+    closing.close(1000);
+    expect(closing.send("after our close")).toBe(false);
+    peers.send(closeFrame(1000));
+    expect(answered.send("after the peer's close")).toBe(false);
+    gone.gone();
+    expect(dropped.send("after TCP")).toBe(false);
+    await tick();
+    for (const t of [ours, peers])
+      expect(t.writes.slice(1).flatMap((_, i) => t.frames(i + 1).map(show))).toEqual(["close 1000"]);
+  });
+
   it("close() returns one promise to every caller, concurrent or late", async () => {
     let socket: ServerWebSocket | undefined;
     const { server: s, request } = server({ open: (ws) => (socket = ws) });
