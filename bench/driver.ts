@@ -3,10 +3,9 @@
 // kernel time is in the figures. Runs under Node (tsx), Bun and Deno.
 // Usage: npx tsx bench/driver.ts [DIR ...]
 // Each DIR is a copy of host-core (its wasm-inline.ts built), e.g. of another commit, kept inside the
-// repository (.ab/A, .ab/B: git ignores .ab) so that it compiles as the tree does; the DIRs are
-// measured interleaved in one process, an A/B. Call sites in this file then see each copy's classes,
-// so every figure rises: compare copies with each other, not with a run of one. Without a DIR, this
-// tree's host-core.
+// repository (.ab/A, .ab/B: git ignores .ab) so that it compiles as the tree does (a copy in /tmp ran
+// at half the speed under tsx); the DIRs are measured interleaved in one process, an A/B. Without a
+// DIR, this tree's host-core.
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import type { TransportEvents } from "../host-core/transport.ts";
