@@ -57,6 +57,19 @@ export class Output {
     this.queued += len;
   }
 
+  /**
+   * As copy(), for a connection's close frame, which nothing follows: when nothing else waits, it
+   * goes in a copy of its own size, not into a batch made for it (most connections end that way).
+   */
+  copyLast(src: Uint8Array, from: number, len: number): void {
+    if (this.queued > 0) {
+      this.copy(src, from, len);
+      return;
+    }
+    this.chunks.push(src.slice(from, from + len));
+    this.queued += len;
+  }
+
   /** RFC 6455 5.2: an unmasked frame header for a payload of len bytes. */
   header(first: number, len: number): void {
     if (this.runEnd > 0) this.closeRun();

@@ -400,7 +400,7 @@ export class Session {
     if (n === 0) return;
     this.sync();
     if (this.isClient) core.keysDrawn();
-    this.output.copy(core.u8, core.sendPtr, n);
+    this.output.copyLast(core.u8, core.sendPtr, n);
   }
 
   /**
@@ -519,8 +519,12 @@ export class Session {
     const core = this.core;
     const h = check(core.exports.frame(this.ptr, first, len));
     if (this.isClient) core.keysDrawn();
-    if ((first & 0x0f) === OP_CLOSE) this.sync();
-    this.output.copy(core.u8, core.sendPtr + SEND_PAYLOAD - h, h + len);
+    const at = core.sendPtr + SEND_PAYLOAD - h;
+    if ((first & 0x0f) !== OP_CLOSE) this.output.copy(core.u8, at, h + len);
+    else {
+      this.sync();
+      this.output.copyLast(core.u8, at, h + len);
+    }
   }
 
   private queueData(first: number, payload: Uint8Array): void {

@@ -109,4 +109,22 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
     expect(chunks[2].buffer).not.toBe(c.buffer);
     expect(Buffer.from(chunks[2])).toEqual(Buffer.from(c));
   });
+
+  it("queues a lone close frame as a copy of its own size, and one after other frames in their batch", () => {
+    const close = Uint8Array.from([0x88, 0x02, 0x03, 0xe8]);
+    const out = new Output();
+    out.copyLast(close, 0, 4);
+    expect(out.pending).toBe(4);
+    const [alone, ...none] = out.take();
+    expect(none).toHaveLength(0);
+    expect([alone.byteLength, alone.buffer.byteLength]).toEqual([4, 4]);
+    expect(Buffer.from(alone)).toEqual(Buffer.from(close));
+
+    out.header(0x81, 2);
+    out.copy(Uint8Array.from([0x68, 0x69]), 0, 2);
+    out.copyLast(close, 0, 4);
+    const chunks = out.take();
+    expect(chunks).toHaveLength(1);
+    expect(Buffer.from(chunks[0]).toString("hex")).toBe("81026869" + "880203e8");
+  });
 });
