@@ -15,8 +15,6 @@ export const WRITE_ALONE = 64 * 1024;
 export const COMPACT_MIN = 256;
 
 const empty = new Uint8Array(0);
-// Joins come from the shared pool of message buffers and go back to it once written, so a stream of
-// writes reuses memory the CPU has touched (Deno zero-fills every new buffer, too).
 
 /** Chunks waiting to be written, in order. An idle queue holds nothing. */
 export class WriteQueue {
@@ -26,7 +24,11 @@ export class WriteQueue {
   /** list[head] is the rest of a partial write: it goes again as it is, not copied into a join. */
   private carried = false;
   private queued = 0;
-  /** The pooled buffer of the join being written, if one is. */
+  /**
+   * The join being written, if one is. Joins come from the shared pool of message buffers and go
+   * back once written, so a stream of writes reuses memory the CPU has touched (Deno zero-fills
+   * every new buffer, too).
+   */
   private join: Uint8Array | null = null;
 
   /** Bytes pushed and not yet reported written. */
