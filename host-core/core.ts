@@ -57,6 +57,7 @@ export class Core {
   private readonly keyState: number;
   u8!: Uint8Array<ArrayBuffer>;
   u32!: Uint32Array<ArrayBuffer>;
+  data!: DataView<ArrayBuffer>;
   private buffer!: ArrayBuffer;
   private memoryText!: Latin1;
 
@@ -96,6 +97,7 @@ export class Core {
     this.buffer = buffer;
     this.u8 = new Uint8Array(buffer);
     this.u32 = new Uint32Array(buffer);
+    this.data = new DataView(buffer);
     this.memoryText = new Latin1(this.u8);
   }
 

@@ -40,7 +40,7 @@ import {
 import { type Core, getCore, Latin1 } from "./core.ts";
 import { Deflater } from "./deflater.ts";
 import { WebSocketError } from "./errors.ts";
-import { give, keep, lend, take } from "./lend.ts";
+import { give, giveShelf, keep, lend, SHELF_MAX, take, takeShelf } from "./lend.ts";
 import { allocate, allocatePlain, Output } from "./output.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
 import { type Framed, frameOnce } from "./pubsub.ts";
@@ -277,6 +277,7 @@ export class Session {
     const mode = this.bits;
     // Whole messages handed out as bytes are views of one copy of the chunk, made on first need.
     let chunk: Uint8Array | null = null;
+    const shelf = mode & MODE_BORROW ? takeShelf() : undefined;
     let suspended = false;
     for (let i = 0, e = core.eventPtr >>> 2; i < count; i++, e += EVENT_WORDS) {
       // Read per event: a handler that opens a session or compresses may grow the memory.
@@ -296,6 +297,8 @@ export class Session {
                 : textDecoder.decode(u8.subarray(ptr, ptr + len)),
               false,
             );
+          else if (shelf !== undefined && !shelf.kept && len <= SHELF_MAX)
+            h.message?.(shelf.put(core.data, ptr, len), isBinary);
           else if (ptr < inputPtr || ptr >= inputPtr + inputLen) {
             // Inflated: in the inflater's ring, which the next message overwrites.
             if (mode & MODE_BORROW) this.lendInflated(u8, ptr, len, isBinary, h);
@@ -332,6 +335,7 @@ export class Session {
     }
     // Only a lent chunk is reused; a handler that threw leaves it to the collector.
     if (chunk && mode & MODE_BORROW) give(chunk);
+    if (shelf) giveShelf(shelf);
     return suspended;
   }
 

@@ -177,6 +177,57 @@ describe("borrow mode", () => {
     expect(lent?.buffer).not.toBe(Buffer.from("shared?").buffer);
   });
 
+  it("lends a message of up to 64 bytes in one reused view per length, holding its own bytes during the handler", () => {
+    const session = open({ borrow: true, textAs: "bytes" });
+    const sizes = Array.from({ length: 3 * 70 }, (_, i) => i % 70);
+    const payloads = sizes.map((n, i) => (i % 2 ? randomBytes(n) : utf8(n)));
+    const wire = Buffer.concat(payloads.map((p, i) => frame(i % 2 ? OP_BINARY : OP_TEXT, p)));
+    const views = new Map<number, Set<Uint8Array>>();
+    const seen: boolean[] = [];
+    let i = 0;
+    // In one chunk: a message split over chunks is gathered in a buffer of its own instead.
+    session.receive(wire, {
+      message: (data) => {
+        const bytes = data as Uint8Array;
+        seen.push(Buffer.from(bytes).equals(payloads[i++]));
+        const same = views.get(bytes.length) ?? new Set();
+        views.set(bytes.length, same.add(bytes));
+      },
+    });
+    expect(seen).toEqual(sizes.map(() => true));
+    for (const [len, same] of views) expect(same.size, `views of ${len} bytes`).toBe(len <= 64 ? 1 : 3);
+  });
+
+  it("a small lent message that is kept is never overwritten by the ones after it", () => {
+    const session = open({ borrow: true });
+    const payloads = Array.from({ length: 300 }, (_, i) => randomBytes(1 + (i % 64)));
+    const wire = Buffer.concat(payloads.map((p) => frame(OP_BINARY, p)));
+    const kept: Uint8Array[] = [];
+    for (let off = 0; off < wire.length; off += 4000)
+      for (const event of session.events(wire.subarray(off, off + 4000)))
+        if (event.type === "message") kept.push(event.data as Uint8Array);
+    expect(kept.map((data, i) => Buffer.from(data).equals(payloads[i]))).toEqual(payloads.map(() => true));
+  });
+
+  it("a handler that feeds another borrowing session still reads its own small message afterwards", () => {
+    const outer = open({ borrow: true });
+    const inner = open({ borrow: true });
+    const mine = [randomBytes(20), randomBytes(20)];
+    const theirs = randomBytes(20);
+    const after: boolean[] = [];
+    // A first message leaves a view to reuse, for the outer handler and the inner one to compete for.
+    outer.receive(frame(OP_BINARY, randomBytes(20)), {});
+    outer.receive(Buffer.concat(mine.map((p) => frame(OP_BINARY, p))), {
+      message: (data) => {
+        let got: Uint8Array | undefined;
+        inner.receive(frame(OP_BINARY, theirs), { message: (d) => (got = Buffer.from(d as Uint8Array)) });
+        expect(got?.equals(theirs)).toBe(true);
+        after.push(Buffer.from(data as Uint8Array).equals(mine[after.length]));
+      },
+    });
+    expect(after).toEqual([true, true]);
+  });
+
   it("inflated messages are lent too, with the right bytes", () => {
     const session = open({ borrow: true });
     session.setDeflate({
@@ -188,7 +239,7 @@ describe("borrow mode", () => {
       threshold: 1024,
       level: 1,
     });
-    const payloads = [2000, 40_000, 500, 30_000].map((n) => Buffer.from(utf8(n)));
+    const payloads = [2000, 40_000, 500, 30_000, 64, 3, 65].map((n) => Buffer.from(utf8(n)));
     const wire = Buffer.concat(
       payloads.map((p) => {
         const z = deflateRawSync(p, { finishFlush: 2 /* Z_SYNC_FLUSH */ });
