@@ -141,6 +141,7 @@ export function missing(spec: ServerSpec): string | undefined {
 
 export interface Running {
   name: string;
+  runtime: Runtime;
   pid: number;
   port: number;
   stop(): Promise<void>;
@@ -230,5 +231,5 @@ export async function start(
     await stop();
     throw new Error(`${name}: pid ${pid} does not own the listening socket; a wrapper process?`);
   }
-  return { name, pid, port, stop };
+  return { name, runtime: spec.runtime, pid, port, stop };
 }

@@ -1,7 +1,10 @@
 // What every scenario receives and returns.
 
+import type { Runtime } from "../servers.ts";
+
 export interface Target {
   port: number;
+  runtime: Runtime;
   /** The server process, for RSS and CPU readings. */
   pid: number;
 }
