@@ -1,7 +1,7 @@
 // A connection's unsent frames, in order, ready for one vectored write: small frames are copied
 // into a batch buffer, large payloads kept by reference between them, and published frames (laid
 // out one after another in a shared arena) queued as runs of that arena, so fanning out a turn's
-// publishes to thousands of connections allocates a view per connection, not a batch.
+// publishes to thousands of connections allocates neither a batch nor a view per connection.
 
 // A take's first batch is as large as the last take's bytes (between BATCH_MIN and BATCH_HINT_MAX),
 // so a handshake's close echo takes 1 KiB and a stream of echoes one buffer.
@@ -25,6 +25,21 @@ export function allocatePlain(size: number): Uint8Array {
   return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, size);
 }
 
+// The last run's view, for the next connection that queued the same run: a turn's publishes reach
+// every subscriber of a topic as the same run, so they share one view instead of one each.
+let viewed: Uint8Array = empty;
+let viewedArena: Uint8Array = empty;
+let viewedStart = 0;
+
+function sharedView(arena: Uint8Array, start: number, end: number): Uint8Array {
+  if (arena !== viewedArena || start !== viewedStart || end - start !== viewed.length) {
+    viewed = arena.subarray(start, end);
+    viewedArena = arena;
+    viewedStart = start;
+  }
+  return viewed;
+}
+
 export class Output {
   private chunks: Uint8Array[] = [];
   private batch: Uint8Array = empty;
@@ -32,8 +47,9 @@ export class Output {
   private batchEnd = 0;
   private batchHint = BATCH_MIN;
   private queued = 0;
-  // The open run of shared frames: run's buffer from run.byteOffset to runEnd.
+  // The open run of shared frames: run[runStart, runEnd).
   private run: Uint8Array = empty;
+  private runStart = 0;
   private runEnd = 0;
   private runs = 0;
 
@@ -106,23 +122,24 @@ export class Output {
   }
 
   /**
-   * Queues a frame that many connections send (the caller must not change it): by reference,
-   * extending the open run when it starts where the run ends in the same buffer.
+   * Queues arena[at, at + len), a frame that many connections send (the caller must not change
+   * it): by reference, extending the open run when it starts where the run ends.
    */
-  share(frame: Uint8Array): void {
-    const len = frame.length;
-    if (this.runEnd > 0 && frame.byteOffset === this.runEnd && frame.buffer === this.run.buffer) {
+  share(arena: Uint8Array, at: number, len: number): void {
+    if (len === 0) return;
+    if (arena === this.run && at === this.runEnd) {
       this.runEnd += len;
       this.queued += len;
       return;
     }
     if (this.runs >= RUNS_MAX) {
-      this.copy(frame, 0, len);
+      this.copy(arena, at, len);
       return;
     }
     this.seal();
-    this.run = frame;
-    this.runEnd = frame.byteOffset + len;
+    this.run = arena;
+    this.runStart = at;
+    this.runEnd = at + len;
     this.runs++;
     this.queued += len;
   }
@@ -154,11 +171,10 @@ export class Output {
   }
 
   private closeRun(): void {
-    const run = this.run;
-    const len = this.runEnd - run.byteOffset;
-    this.chunks.push(len === run.length ? run : new Uint8Array(run.buffer, run.byteOffset, len));
+    const { run, runStart, runEnd } = this;
+    this.chunks.push(runStart === 0 && runEnd === run.length ? run : sharedView(run, runStart, runEnd));
     this.run = empty;
-    this.runEnd = 0;
+    this.runStart = this.runEnd = 0;
   }
 
   // The old batch stays referenced by chunks already sealed; later bytes go to a new one.

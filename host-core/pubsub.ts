@@ -11,6 +11,9 @@ import { COPY_LIMIT, Session } from "./session.ts";
 export interface Framed {
   /** The header, followed by the payload when it is small enough to copy into batches. */
   readonly frame: Uint8Array;
+  /** Where frame is: arena[at, at + frame.length), so that connections queue runs of the arena. */
+  readonly arena: Uint8Array;
+  readonly at: number;
   /** A payload of COPY_LIMIT bytes or more, written by reference after the header. */
   readonly payload: Uint8Array | undefined;
   /** The message itself, for connections that compress it. */
@@ -31,15 +34,16 @@ const ARENA_FRAME_MAX = 1024;
 let arena: Uint8Array = new Uint8Array(0);
 let arenaUsed = 0;
 
-function carve(size: number): Uint8Array {
-  if (size > ARENA_FRAME_MAX) return allocate(size);
+/** Room for a frame of `size` bytes: arena[at, at + size), in the current arena or one of its own. */
+function carve(size: number): { arena: Uint8Array; at: number } {
+  if (size > ARENA_FRAME_MAX) return { arena: allocate(size), at: 0 };
   if (arenaUsed + size > arena.length) {
     arena = allocate(ARENA);
     arenaUsed = 0;
   }
-  const frame = arena.subarray(arenaUsed, arenaUsed + size);
+  const at = arenaUsed;
   arenaUsed += size;
-  return frame;
+  return { arena, at };
 }
 
 /**
@@ -54,12 +58,15 @@ export function frameOnce(bytes: Uint8Array, binary: boolean, compressed?: Uint8
   const h = core.exports.header(framer.handle, first, body.length);
   if (h < 0) throw WebSocketError.fromCore(-h);
   const at = core.sendPtr;
-  if (body.length >= COPY_LIMIT)
-    return { frame: core.u8.slice(at, at + h), payload: body, data: bytes, binary };
-  const frame = carve(h + body.length);
+  if (body.length >= COPY_LIMIT) {
+    const frame = core.u8.slice(at, at + h);
+    return { frame, arena: frame, at: 0, payload: body, data: bytes, binary };
+  }
+  const room = carve(h + body.length);
+  const frame = room.arena.subarray(room.at, room.at + h + body.length);
   frame.set(core.u8.subarray(at, at + h));
   frame.set(body, h);
-  return { frame, payload: undefined, data: bytes, binary };
+  return { frame, arena: room.arena, at: room.at, payload: undefined, data: bytes, binary };
 }
 
 /** What a topic holds: a socket's driving half. */

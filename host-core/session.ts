@@ -456,12 +456,12 @@ export class Session {
 
   /**
    * Queues a data frame built elsewhere (a published message, framed once for many server
-   * sessions): `frame` and a large payload after it, both by reference.
+   * sessions): its frame and a large payload after it, both by reference.
    */
-  queueFrame(frame: Uint8Array, payload?: Uint8Array): void {
+  queueFrame(m: Framed): void {
     this.guard();
-    this.output.share(frame);
-    if (payload) this.output.ref(payload);
+    this.output.share(m.arena, m.at, m.frame.length);
+    if (m.payload) this.output.ref(m.payload);
   }
 
   /**
@@ -472,7 +472,7 @@ export class Session {
   queueMessage(m: Framed): void {
     const agreed = this.deflate;
     if (!agreed || m.data.length < agreed.threshold) {
-      this.queueFrame(m.frame, m.payload);
+      this.queueFrame(m);
       return;
     }
     const deflater = this.deflater;
@@ -486,7 +486,7 @@ export class Session {
       z = frameOnce(m.data, m.binary, deflater.compress(undefined, m.data));
       m.compressed.set(deflater, z);
     }
-    this.queueFrame(z.frame, z.payload);
+    this.queueFrame(z);
   }
 
   /** Everything queued since the last call, in order, ready for one vectored write. */

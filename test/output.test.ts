@@ -15,6 +15,14 @@ function lcg(seed: number): (n: number) => number {
   };
 }
 
+interface Carved {
+  arena: Uint8Array;
+  at: number;
+  frame: Uint8Array;
+}
+
+const share = (out: Output, c: Carved) => out.share(c.arena, c.at, c.frame.length);
+
 /** Hands out consecutive stream bytes, in fresh buffers or carved from arenas as frameOnce does. */
 class Source {
   next = 0;
@@ -25,16 +33,16 @@ class Source {
     return this.fill(new Uint8Array(len));
   }
 
-  /** An arena frame; `gap` leaves bytes unused before it, breaking the run. */
-  carve(len: number, gap = 0): Uint8Array {
+  /** An arena frame, as frameOnce lays them out; `gap` leaves bytes unused before it, breaking the run. */
+  carve(len: number, gap = 0): Carved {
     if (this.used + gap + len > this.arena.length) {
       this.arena = new Uint8Array(4096);
       this.used = 0;
     }
     this.used += gap;
-    const frame = this.arena.subarray(this.used, this.used + len);
+    const at = this.used;
     this.used += len;
-    return this.fill(frame);
+    return { arena: this.arena, at, frame: this.fill(this.arena.subarray(at, at + len)) };
   }
 
   private fill(b: Uint8Array): Uint8Array {
@@ -56,7 +64,7 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
           const b = src.fresh(1 + rnd(3000));
           out.copy(b, 0, b.length);
         } else if (kind === 1) out.ref(src.fresh(1 + rnd(40000)));
-        else out.share(src.carve(2 + rnd(300), kind === 3 ? 1 + rnd(4) : 0));
+        else share(out, src.carve(2 + rnd(300), kind === 3 ? 1 + rnd(4) : 0));
       }
       expect(out.pending).toBe(src.next - from);
       const got = Buffer.concat(out.take());
@@ -89,25 +97,43 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
     const src = new Source();
     const out = new Output();
     const first = src.carve(66);
-    out.share(first);
-    for (let i = 0; i < 9; i++) out.share(src.carve(66));
+    share(out, first);
+    for (let i = 0; i < 9; i++) share(out, src.carve(66));
     const [run] = out.take();
-    expect(run.buffer).toBe(first.buffer);
-    expect([run.byteOffset, run.length]).toEqual([first.byteOffset, 660]);
+    expect(run.buffer).toBe(first.frame.buffer);
+    expect([run.byteOffset, run.length]).toEqual([first.frame.byteOffset, 660]);
 
     const a = src.carve(10, 1);
-    out.share(a);
+    share(out, a);
     const b = src.carve(10, 1);
-    out.share(b);
+    share(out, b);
     const c = src.carve(10, 1);
-    out.share(c);
+    share(out, c);
     const chunks = out.take();
     expect(chunks).toHaveLength(3);
-    expect(chunks[0].buffer).toBe(a.buffer);
-    expect(chunks[1].buffer).toBe(b.buffer);
+    expect(chunks[0].buffer).toBe(a.frame.buffer);
+    expect(chunks[1].buffer).toBe(b.frame.buffer);
     // The third run is copied into a batch of the output's own.
-    expect(chunks[2].buffer).not.toBe(c.buffer);
-    expect(Buffer.from(chunks[2])).toEqual(Buffer.from(c));
+    expect(chunks[2].buffer).not.toBe(c.frame.buffer);
+    expect(Buffer.from(chunks[2])).toEqual(Buffer.from(c.frame));
+  });
+
+  it("gives connections that queued the same run one view of it, and another run a view of its own", () => {
+    const src = new Source();
+    const frames = Array.from({ length: 4 }, () => src.carve(66));
+    const outputs = Array.from({ length: 3 }, () => new Output());
+    for (const out of outputs) for (const f of frames) share(out, f);
+    const runs = outputs.map((out) => out.take());
+    for (const chunks of runs) expect(chunks).toEqual([runs[0][0]]);
+    expect(runs[1][0]).toBe(runs[0][0]);
+    expect(runs[2][0]).toBe(runs[0][0]);
+    expect(Buffer.from(runs[0][0])).toEqual(Buffer.concat(frames.map((f) => f.frame)));
+
+    const shorter = new Output();
+    for (const f of frames.slice(0, 3)) share(shorter, f);
+    const [part] = shorter.take();
+    expect(part).not.toBe(runs[0][0]);
+    expect(Buffer.from(part)).toEqual(Buffer.concat(frames.slice(0, 3).map((f) => f.frame)));
   });
 
   it("queues a lone close frame as a copy of its own size, and one after other frames in their batch", () => {

@@ -105,7 +105,7 @@ describe("a published message is framed once (RFC 6455 5.2, unmasked server fram
     for (let i = 0; i < 3; i++) {
       expect(calls[i][0]).toBe(calls[0][0]);
       expect(calls[3 + i][0]).toBe(calls[3][0]);
-      expect(calls[3 + i][1]).toBe(large);
+      expect(calls[3 + i][0].payload).toBe(large);
     }
     await tick();
     for (const { t } of subs) {
