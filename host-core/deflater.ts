@@ -70,7 +70,6 @@ export class Deflater {
     const e = core.exports;
     const inPtr = e.deflateInPtr() >>> 0;
     const outPtr = e.deflateOutPtr() >>> 0;
-    core.refresh();
     // 7.1.1: without context takeover every message starts with an empty window.
     if (!this.keepsContext) e.deflateInit(this.state, this.windowBits, this.level);
     const parts: Uint8Array[] = [];
@@ -78,9 +77,13 @@ export class Deflater {
     let off = 0;
     do {
       const piece = payload.subarray(off, off + DEFLATE_IN_CAP);
+      core.refresh();
       core.u8.set(piece, inPtr);
       off += piece.length;
       const n = e.deflateChunk(this.state, inPtr, piece.length, outPtr, off === payload.length ? 1 : 0);
+      // The first message a process compresses allocates the compressor's scratch, which may grow
+      // the memory.
+      core.refresh();
       if (n > 0) parts.push(core.u8.slice(outPtr, outPtr + n));
       total += n;
     } while (off < payload.length);
