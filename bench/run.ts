@@ -21,7 +21,7 @@ import {
   table,
 } from "./report.ts";
 import { SCENARIOS } from "./scenarios/index.ts";
-import type { Result, Scenario, Target, Timing } from "./scenarios/scenario.ts";
+import { type Result, type Scenario, sleep, type Target, type Timing } from "./scenarios/scenario.ts";
 import {
   floorOf,
   killAll,
@@ -223,8 +223,12 @@ async function measureOnce(
     const detail = result.detail === undefined ? "" : `  ${result.detail}`;
     console.log(`${tag} ${result.value.toFixed(2)} ${scenario.unit}${cpu}${detail}`);
   } catch (e) {
-    cell.errors.push((e as Error).message);
-    console.log(`${tag} FAILED: ${(e as Error).message}`);
+    // A server that died mid-run says why on its way out.
+    await sleep(100);
+    const death = server?.death();
+    const message = (e as Error).message + (death ? ` (the server ${death})` : "");
+    cell.errors.push(message);
+    console.log(`${tag} FAILED: ${message}`);
   } finally {
     await server?.stop();
   }

@@ -145,6 +145,8 @@ export interface Running {
   pid: number;
   port: number;
   stop(): Promise<void>;
+  /** How the process ended and the end of its output, once it has ended by itself. */
+  death(): string | undefined;
 }
 
 const live = new Set<ChildProcess>();
@@ -209,7 +211,9 @@ export async function start(
       resolve();
     });
   });
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     if (exited !== undefined) return;
     child.kill("SIGTERM");
     await Promise.race([gone, sleep(2000)]);
@@ -231,5 +235,7 @@ export async function start(
     await stop();
     throw new Error(`${name}: pid ${pid} does not own the listening socket; a wrapper process?`);
   }
-  return { name, runtime: spec.runtime, pid, port, stop };
+  const death = () =>
+    exited === undefined || stopping ? undefined : `${exited}; its output: ${output.trim()}`;
+  return { name, runtime: spec.runtime, pid, port, stop, death };
 }
