@@ -12,7 +12,9 @@ const message = new TextEncoder().encode(
 
 /** RFC 7692 7.2.2: the sender removed the empty block's 00 00 ff ff; the receiver puts it back. */
 const inflate = (z: Uint8Array) =>
-  inflateRawSync(Buffer.concat([z, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: constants.Z_SYNC_FLUSH });
+  inflateRawSync(Buffer.concat([z, Buffer.from([0, 0, 0xff, 0xff])]), {
+    finishFlush: constants.Z_SYNC_FLUSH,
+  });
 
 describe("Deflater", () => {
   it("compresses a core's first message right when that message grows the memory", () => {
