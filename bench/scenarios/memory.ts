@@ -11,9 +11,9 @@ const WARM_CONNECTIONS = 200;
 const SETTLE_MS = 1000;
 // JavaScriptCore's collector frees what a burst of handshakes left behind some 8-14 s after it (ours
 // on Bun: 2.0 KiB per connection until then, 1.1-1.4 from then on), while Bun.serve's and
-// Bun.listen's figures do not move and V8's heap (Node, Deno) stayed flat for 15 s. So on Bun an
-// idle connection's cost is the lowest reading over a longer wait, before and after, for every
-// server alike (the baseline's watch lets the warm-up's garbage go first).
+// Bun.listen's figures do not move, and ours and ws on Node and ours on Deno stayed flat for 15 s.
+// So on Bun an idle connection's cost is the lowest reading over a longer wait, before and after,
+// for every server alike (the baseline's watch lets the warm-up's garbage go first).
 const IDLE_WATCH_MS: Record<Runtime, number> = { node: 0, deno: 0, bun: 16_000 };
 const WATCH_EVERY_MS = 500;
 
