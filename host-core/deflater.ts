@@ -81,8 +81,8 @@ export class Deflater {
       core.u8.set(piece, inPtr);
       off += piece.length;
       const n = e.deflateChunk(this.state, inPtr, piece.length, outPtr, off === payload.length ? 1 : 0);
-      // The first message a process compresses allocates the compressor's scratch, which may grow
-      // the memory.
+      // The first message a core compresses allocates the compressor's scratch, which may grow the
+      // memory.
       core.refresh();
       if (n > 0) parts.push(core.u8.slice(outPtr, outPtr + n));
       total += n;

@@ -277,6 +277,7 @@ export class Session {
     const mode = this.bits;
     // Whole messages handed out as bytes are views of one copy of the chunk, made on first need.
     let chunk: Uint8Array | null = null;
+    // Borrow mode lends small messages in the shelf's reused views (lend.ts).
     const shelf = mode & MODE_BORROW ? takeShelf() : undefined;
     let suspended = false;
     for (let i = 0, e = core.eventPtr >>> 2; i < count; i++, e += EVENT_WORDS) {
@@ -333,7 +334,7 @@ export class Session {
         break;
       }
     }
-    // Only a lent chunk is reused; a handler that threw leaves it to the collector.
+    // Only a lent chunk or shelf is reused; a handler that threw leaves them to the collector.
     if (chunk && mode & MODE_BORROW) give(chunk);
     if (shelf) giveShelf(shelf);
     return suspended;
