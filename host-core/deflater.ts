@@ -72,12 +72,12 @@ export class Deflater {
     const outPtr = e.deflateOutPtr() >>> 0;
     // 7.1.1: without context takeover every message starts with an empty window.
     if (!this.keepsContext) e.deflateInit(this.state, this.windowBits, this.level);
+    core.refresh();
     const parts: Uint8Array[] = [];
     let total = 0;
     let off = 0;
     do {
       const piece = payload.subarray(off, off + DEFLATE_IN_CAP);
-      core.refresh();
       core.u8.set(piece, inPtr);
       off += piece.length;
       const n = e.deflateChunk(this.state, inPtr, piece.length, outPtr, off === payload.length ? 1 : 0);

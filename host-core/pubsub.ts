@@ -34,16 +34,15 @@ const ARENA_FRAME_MAX = 1024;
 let arena: Uint8Array = new Uint8Array(0);
 let arenaUsed = 0;
 
-/** Room for a frame of `size` bytes: arena[at, at + size), in the current arena or one of its own. */
-function carve(size: number): { arena: Uint8Array; at: number } {
-  if (size > ARENA_FRAME_MAX) return { arena: allocate(size), at: 0 };
+/** Where a frame of `size` bytes (at most ARENA_FRAME_MAX) goes in `arena`, which it may replace. */
+function carve(size: number): number {
   if (arenaUsed + size > arena.length) {
     arena = allocate(ARENA);
     arenaUsed = 0;
   }
   const at = arenaUsed;
   arenaUsed += size;
-  return { arena, at };
+  return at;
 }
 
 /**
@@ -62,11 +61,14 @@ export function frameOnce(bytes: Uint8Array, binary: boolean, compressed?: Uint8
     const frame = core.u8.slice(at, at + h);
     return { frame, arena: frame, at: 0, payload: body, data: bytes, binary };
   }
-  const room = carve(h + body.length);
-  const frame = room.arena.subarray(room.at, room.at + h + body.length);
+  const size = h + body.length;
+  const own = size > ARENA_FRAME_MAX ? allocate(size) : undefined;
+  const start = own ? 0 : carve(size);
+  const room = own ?? arena;
+  const frame = own ?? room.subarray(start, start + size);
   frame.set(core.u8.subarray(at, at + h));
   frame.set(body, h);
-  return { frame, arena: room.arena, at: room.at, payload: undefined, data: bytes, binary };
+  return { frame, arena: room, at: start, payload: undefined, data: bytes, binary };
 }
 
 /** What a topic holds: a socket's driving half. */
