@@ -26,7 +26,8 @@ export function allocatePlain(size: number): Uint8Array {
 }
 
 // The last run's view, for the next connection that queued the same run: a turn's publishes reach
-// every subscriber of a topic as the same run, so they share one view instead of one each.
+// every subscriber of a topic as the same runs, in the same order (also when the arena fills up
+// during the turn), so they share one view each instead of making them each.
 let viewed: Uint8Array = empty;
 let viewedArena: Uint8Array = empty;
 let viewedStart = 0;
@@ -40,8 +41,18 @@ function sharedView(arena: Uint8Array, start: number, end: number): Uint8Array {
   return viewed;
 }
 
+// lend()'s arrays for takes of one or two chunks (nearly all): a fan-out subscriber's write then
+// allocates nothing. Emptied by unlend(), so they pin no buffer between writes. A lend while one is
+// out (a write that ran a handler that flushed another connection) gets an array of its own.
+const lentOne: Uint8Array[] = [empty];
+const lentTwo: Uint8Array[] = [empty, empty];
+let lentOut = false;
+
 export class Output {
-  private chunks: Uint8Array[] = [];
+  // What is sealed, in order: most takes hold one or two chunks, which need no array.
+  private first: Uint8Array | undefined;
+  private second: Uint8Array | undefined;
+  private rest: Uint8Array[] | undefined;
   private batch: Uint8Array = empty;
   private batchStart = 0;
   private batchEnd = 0;
@@ -82,7 +93,7 @@ export class Output {
       this.copy(src, from, len);
       return;
     }
-    this.chunks.push(src.slice(from, from + len));
+    this.add(src.slice(from, from + len));
     this.queued += len;
   }
 
@@ -117,7 +128,7 @@ export class Output {
   /** Queues payload by reference: the caller must not change it afterwards. */
   ref(payload: Uint8Array): void {
     this.seal();
-    this.chunks.push(payload);
+    this.add(payload);
     this.queued += payload.length;
   }
 
@@ -144,35 +155,78 @@ export class Output {
     this.queued += len;
   }
 
-  /** Everything queued since the last take, in order. */
+  /** Everything queued since the last take, in order, in an array of the caller's. */
   take(): Uint8Array[] {
+    this.sealAll();
+    const out = this.all();
+    this.reset();
+    return out;
+  }
+
+  /**
+   * As take(), for a caller that writes the array at once, keeps no reference to the array itself,
+   * and hands it to unlend() afterwards: one or two chunks come in an array shared by every Output.
+   */
+  lend(): Uint8Array[] {
+    this.sealAll();
+    const { first, second } = this;
+    let out: Uint8Array[];
+    if (lentOut || first === undefined || this.rest !== undefined) out = this.all();
+    else if (second === undefined) {
+      out = lentOne;
+      out[0] = first;
+      lentOut = true;
+    } else {
+      out = lentTwo;
+      out[0] = first;
+      out[1] = second;
+      lentOut = true;
+    }
+    this.reset();
+    return out;
+  }
+
+  private all(): Uint8Array[] {
+    const { first, second, rest } = this;
+    if (first === undefined) return [];
+    if (second === undefined) return [first];
+    return rest === undefined ? [first, second] : [first, second, ...rest];
+  }
+
+  private sealAll(): void {
     const tail = this.batchEnd - this.batchStart;
     // A transport may hold what it is given for long (a peer that does not read): a small tail is
     // copied out, so it does not pin a batch buffer many times its size.
     if (tail > 0 && tail * 2 < this.batch.length - this.batchStart) {
-      this.chunks.push(this.batch.slice(this.batchStart, this.batchEnd));
+      this.add(this.batch.slice(this.batchStart, this.batchEnd));
       this.batchStart = this.batchEnd;
     } else this.seal();
-    const out = this.chunks;
-    this.chunks = [];
+  }
+
+  private reset(): void {
+    this.first = this.second = this.rest = undefined;
     this.runs = 0;
     if (this.queued > 0) this.batchHint = Math.max(BATCH_MIN, Math.min(this.queued, BATCH_HINT_MAX));
     this.batch = empty;
     this.batchStart = this.batchEnd = 0;
     this.queued = 0;
-    return out;
+  }
+
+  private add(chunk: Uint8Array): void {
+    if (this.first === undefined) this.first = chunk;
+    else if (this.second === undefined) this.second = chunk;
+    else (this.rest ??= []).push(chunk);
   }
 
   private seal(): void {
     if (this.runEnd > 0) this.closeRun();
-    else if (this.batchEnd > this.batchStart)
-      this.chunks.push(this.batch.subarray(this.batchStart, this.batchEnd));
+    else if (this.batchEnd > this.batchStart) this.add(this.batch.subarray(this.batchStart, this.batchEnd));
     this.batchStart = this.batchEnd;
   }
 
   private closeRun(): void {
     const { run, runStart, runEnd } = this;
-    this.chunks.push(runStart === 0 && runEnd === run.length ? run : sharedView(run, runStart, runEnd));
+    this.add(runStart === 0 && runEnd === run.length ? run : sharedView(run, runStart, runEnd));
     this.run = empty;
     this.runStart = this.runEnd = 0;
   }
@@ -183,4 +237,12 @@ export class Output {
     this.batch = allocate(Math.max(this.batchHint, len, this.batch.length * 2));
     this.batchStart = this.batchEnd = 0;
   }
+}
+
+/** The array lend() gave has been written: a shared one lets go of its chunks. */
+export function unlend(chunks: Uint8Array[]): void {
+  if (chunks === lentOne) lentOne[0] = empty;
+  else if (chunks === lentTwo) lentTwo[0] = lentTwo[1] = empty;
+  else return;
+  lentOut = false;
 }

@@ -495,6 +495,11 @@ export class Session {
     return this.out ? this.out.take() : [];
   }
 
+  /** As takeOutput(), for a writer that keeps no reference to the array and then calls unlend() on it. */
+  lendOutput(): Uint8Array[] {
+    return this.out ? this.out.lend() : [];
+  }
+
   /** Releases the core's slot. The session cannot be used afterwards. */
   free(): void {
     if (this.ptr === 0) return;

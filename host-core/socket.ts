@@ -6,6 +6,7 @@ import { STATE_OPEN } from "./abi.ts";
 import { type Codec, type CodecOption, invalidMessage, type OnInvalid } from "./codec.ts";
 import type { Deadlines, Expiring } from "./deadlines.ts";
 import { type WebSocketError, wsError } from "./errors.ts";
+import { unlend } from "./output.ts";
 import { bytesOf, invalidPayload, type Payload } from "./payload.ts";
 import type { Negotiated } from "./permessage-deflate.ts";
 import { type Framed, isSubscribed, type Subscriber, type Topics, topicsOf } from "./pubsub.ts";
@@ -670,9 +671,10 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
       this.throttle();
       return;
     }
-    let chunks = this.session.pendingBytes > 0 ? this.session.takeOutput() : [];
-    if (limit?.out) chunks = this.metering(limit, chunks, force);
+    const taken = this.session.pendingBytes > 0 ? this.session.lendOutput() : [];
+    const chunks = limit?.out ? this.metering(limit, taken, force) : taken;
     if (chunks.length === 0) {
+      unlend(taken);
       this.throttle();
       return;
     }
@@ -682,6 +684,8 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
       // A transport that throws is broken; this may run in a microtask, where a throw is nobody's.
       this.transport.destroy();
       return;
+    } finally {
+      unlend(taken);
     }
     // send() said false before this write; if the transport took everything at once, no drain
     // event of its own will come.

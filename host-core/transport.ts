@@ -4,7 +4,10 @@
 
 /** One byte stream as host-core drives it. */
 export interface Transport {
-  /** Writes chunks in order, keeping what the runtime cannot take yet; false once past its high-water mark. */
+  /**
+   * Writes chunks in order, keeping what the runtime cannot take yet (the chunks, not the array,
+   * which the caller reuses); false once past its high-water mark.
+   */
   write(chunks: Uint8Array[]): boolean;
   /** Bytes given to write() and not yet handed to the OS. */
   readonly bufferedAmount: number;

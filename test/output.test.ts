@@ -2,7 +2,7 @@
 // payloads by reference and shared frames (contiguous in an arena, or not) must come out whole and
 // in order with pending exact, and contiguous shared frames as one view of their arena.
 import { describe, expect, it } from "vitest";
-import { Output } from "../host-core/output.ts";
+import { Output, unlend } from "../host-core/output.ts";
 
 const SEED = Number(process.env.OUTPUT_SEED) || Math.floor(Math.random() * 2 ** 32);
 
@@ -52,7 +52,7 @@ class Source {
 }
 
 describe(`Output (OUTPUT_SEED=${SEED})`, () => {
-  it("keeps every byte in order across copy, ref and share, with pending exact", () => {
+  it("keeps every byte in order across copy, ref and share, with pending exact, taken or lent", () => {
     const rnd = lcg(SEED);
     const out = new Output();
     const src = new Source();
@@ -67,7 +67,10 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
         else share(out, src.carve(2 + rnd(300), kind === 3 ? 1 + rnd(4) : 0));
       }
       expect(out.pending).toBe(src.next - from);
-      const got = Buffer.concat(out.take());
+      const lent = rnd(2) === 1;
+      const chunks = lent ? out.lend() : out.take();
+      const got = Buffer.concat(chunks);
+      if (lent) unlend(chunks);
       expect(out.pending).toBe(0);
       expect(got.length).toBe(src.next - from);
       for (let i = 0; i < got.length; i++)
@@ -134,6 +137,73 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
     const [part] = shorter.take();
     expect(part).not.toBe(runs[0][0]);
     expect(Buffer.from(part)).toEqual(Buffer.concat(frames.slice(0, 3).map((f) => f.frame)));
+  });
+
+  it("gives two connections that queued the same two runs (the arena filled) the same two views", () => {
+    const src = new Source();
+    // The last frame of an arena, and the first of the next.
+    let before = src.carve(66);
+    let after = src.carve(66);
+    while (after.arena === before.arena) [before, after] = [after, src.carve(66)];
+    const outputs = Array.from({ length: 3 }, () => new Output());
+    for (const out of outputs) {
+      share(out, before);
+      share(out, after);
+    }
+    const [a, b, c] = outputs.map((out) => out.take());
+    expect(a).toHaveLength(2);
+    expect(b[0]).toBe(a[0]);
+    expect(b[1]).toBe(a[1]);
+    expect(c[0]).toBe(a[0]);
+    expect(c[1]).toBe(a[1]);
+    expect(Buffer.concat(a)).toEqual(Buffer.concat([before.frame, after.frame]));
+  });
+
+  it("lends takes of one or two chunks in arrays it reuses, emptied once written, and others in new ones", () => {
+    const src = new Source();
+    const outputs = Array.from({ length: 2 }, () => new Output());
+    const ones = outputs.map((out) => {
+      share(out, src.carve(10, 1));
+      const lent = out.lend();
+      const copy = [...lent];
+      unlend(lent);
+      return { lent, copy };
+    });
+    expect(ones[1].lent).toBe(ones[0].lent);
+    expect(ones[0].copy).toHaveLength(1);
+    expect(ones[0].copy[0]).not.toBe(ones[1].copy[0]);
+    // Written, it pins no buffer.
+    expect(ones[0].lent.map((c) => c.length)).toEqual([0]);
+
+    const [one, two] = outputs;
+    share(two, src.carve(10, 1));
+    share(two, src.carve(10, 1));
+    const pair = two.lend();
+    expect(pair.map((c) => c.length)).toEqual([10, 10]);
+    unlend(pair);
+    expect(pair.map((c) => c.length)).toEqual([0, 0]);
+    share(two, src.carve(10, 1));
+    share(two, src.carve(10, 1));
+    const again = two.lend();
+    expect(again).toBe(pair);
+    unlend(again);
+
+    // A lend while another is out (a write that flushed another connection) gets its own array.
+    share(one, src.carve(10, 1));
+    const outer = one.lend();
+    share(two, src.carve(10, 1));
+    const inner = two.lend();
+    expect(inner).not.toBe(outer);
+    unlend(inner);
+    expect(outer.map((c) => c.length)).toEqual([10]);
+    unlend(outer);
+
+    for (let i = 0; i < 3; i++) one.ref(src.fresh(5));
+    const three = one.lend();
+    expect(three.map((c) => c.length)).toEqual([5, 5, 5]);
+    unlend(three);
+    expect(three.map((c) => c.length)).toEqual([5, 5, 5]);
+    expect(one.lend()).toEqual([]);
   });
 
   it("queues a lone close frame as a copy of its own size, and one after other frames in their batch", () => {

@@ -33,7 +33,7 @@ class Fake implements Transport {
     transports.push(this);
   }
   write(chunks: Uint8Array[]): boolean {
-    this.writes.push(chunks);
+    this.writes.push([...chunks]);
     return true;
   }
   end(): void {}
