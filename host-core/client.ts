@@ -3,6 +3,7 @@
 // Dial (node:net, Deno.connect, Bun.connect, a WHATWG stream pair).
 import { buildRequest, parseResponse } from "./client-handshake.ts";
 import { WebSocketError, wsError } from "./errors.ts";
+import { unlend } from "./output.ts";
 import { bytesOf, invalidPayload } from "./payload.ts";
 import {
   acceptClientAnswer,
@@ -499,10 +500,14 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
   /** Everything queued goes out as one (vectored) write. */
   private flush(): void {
     if (this.readyState === CLOSED) return;
-    const chunks = this.session.takeOutput();
+    const chunks = this.session.lendOutput();
     if (chunks.length === 0) return;
     this.ledger.wrote(chunks, this.connection.bufferedAmount);
-    this.connection.write(chunks);
+    try {
+      this.connection.write(chunks);
+    } finally {
+      unlend(chunks);
+    }
     this.throttle();
   }
 
