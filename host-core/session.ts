@@ -115,6 +115,12 @@ const FLAGS_SHIFT = EV_FLAGS * 8;
 const CODE_SHIFT = EV_CODE * 8;
 // Room for a close payload in the send region.
 const SEND_ROOM = SEND_CAP - SEND_PAYLOAD;
+// JavaScriptCore makes a small array and copies a message into it faster than it makes a view of
+// one (32 B messages through Session on Bun: 43-48 -> 31-35 ns each); V8 the other way round
+// (39 -> 74-107 ns on Node). So on Bun a whole message of up to COPY_SMALL_MAX bytes gets an array
+// of its own, which also pins no chunk when a handler keeps it.
+const COPY_SMALL = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+const COPY_SMALL_MAX = 64;
 
 // U+FEFF at the start of a message is content, not a byte-order mark.
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -300,6 +306,7 @@ export class Session {
             );
           else if (shelf !== undefined && !shelf.kept && len <= SHELF_MAX)
             h.message?.(shelf.put(core.data, ptr, len), isBinary);
+          else if (COPY_SMALL && len <= COPY_SMALL_MAX) h.message?.(ownCopy(u8, ptr, len), isBinary);
           else if (ptr < inputPtr || ptr >= inputPtr + inputLen) {
             // Inflated: in the inflater's ring, which the next message overwrites.
             if (mode & MODE_BORROW) this.lendInflated(u8, ptr, len, isBinary, h);
@@ -576,6 +583,13 @@ export class Session {
     }
     this.output.ref(out);
   }
+}
+
+/** [ptr, ptr + len) of u8 in a new array, copied byte by byte (COPY_SMALL). */
+function ownCopy(u8: Uint8Array, ptr: number, len: number): Uint8Array {
+  const bytes = new Uint8Array(len);
+  for (let i = 0; i < len; i++) bytes[i] = u8[ptr + i];
+  return bytes;
 }
 
 /** [ptr, ptr + len) of u8 in a reused buffer lent to handlers. */
