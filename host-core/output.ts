@@ -27,7 +27,7 @@ export function allocatePlain(size: number): Uint8Array {
 
 // The last run's view, for the next connection that queued the same run: a turn's publishes reach
 // every subscriber of a topic as the same runs, in the same order (also when the arena fills up
-// during the turn), so they share one view each instead of making them each.
+// during the turn), so they share one view of each run instead of making their own.
 let viewed: Uint8Array = empty;
 let viewedArena: Uint8Array = empty;
 let viewedStart = 0;
