@@ -5,7 +5,9 @@
 import { serve } from "../host-auto/index.ts";
 import { redisBackplane } from "../redis/index.ts";
 
-const NAME = /^\/([A-Za-z0-9_-]{1,64})$/;
+// Matched by the server's path policy (other paths get 404), so no upgrade hook and no Request per
+// handshake are needed.
+const NAME = /^\/[A-Za-z0-9_-]{1,64}$/;
 
 function arg(name: string): string | undefined {
   const at = process.argv.indexOf(name);
@@ -30,12 +32,13 @@ const server = await serve<string>({
   idleTimeout: 0,
   backpressureLimit: 0,
   backplane: url ? await redis(url) : undefined,
+  path: NAME,
   handler: {
-    upgrade(request) {
-      const name = NAME.exec(new URL(request.url).pathname)?.[1];
-      return name ? { data: name } : new Response("no such topic", { status: 404 });
+    open(ws) {
+      // The path without its "/" and its query.
+      ws.data = ws.path.slice(1).split("?")[0];
+      ws.subscribe(ws.data);
     },
-    open: (ws) => ws.subscribe(ws.data),
     message: (ws, data, isBinary) => void ws.publish(ws.data, data, { binary: isBinary }),
   },
 });

@@ -42,8 +42,11 @@ export interface ServerOptions {
   closeTimeout?: number;
   /** Largest request head in bytes (431 beyond it). Default 8 KiB. */
   maxHeaderBytes?: number;
-  /** Paths served (the request target without its query); `*` matches any characters. Default all. */
-  path?: string | string[];
+  /**
+   * Paths served (the request target without its query): `*` in a string matches any characters; a
+   * RegExp is tested as it is (anchor it yourself). Default all.
+   */
+  path?: string | RegExp | (string | RegExp)[];
   /**
    * Origins allowed, e.g. `https://*.example.com` (403 otherwise). Default all. A request without
    * Origin is not from a browser, so it is let through: origin checks protect browsers' cookies.
@@ -110,7 +113,8 @@ export function resolvePolicy(
 ): Policy {
   if (o.evict !== undefined && o.evict !== "oldest" && o.evict !== "idle")
     throw new TypeError(`evict must be "oldest" or "idle", not ${JSON.stringify(o.evict)}`);
-  const paths = o.path === undefined ? undefined : (Array.isArray(o.path) ? o.path : [o.path]).map(pattern);
+  const paths =
+    o.path === undefined ? undefined : (Array.isArray(o.path) ? o.path : [o.path]).map(pathPattern);
   return {
     maxPayload: o.maxPayload ?? 16 * 1024 * 1024,
     maxConnections: o.maxConnections ?? 10000,
@@ -186,6 +190,13 @@ export function pattern(glob: string): RegExp {
     .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
     .join(".*");
   return new RegExp(`^${body}$`);
+}
+
+/** A `path` entry as a RegExp; one with the g or y flag is copied without it, as test() would move its lastIndex. */
+function pathPattern(p: string | RegExp): RegExp {
+  if (typeof p === "string") return pattern(p);
+  if (!(p instanceof RegExp)) throw new TypeError(`path must be a string or a RegExp, not ${typeof p}`);
+  return p.global || p.sticky ? new RegExp(p.source, p.flags.replace(/[gy]/g, "")) : p;
 }
 
 function matches(patterns: RegExp[], value: string): boolean {

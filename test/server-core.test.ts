@@ -568,6 +568,21 @@ describe("refusals", () => {
   });
 });
 
+describe("path", () => {
+  it("serves the paths a RegExp matches, without the query, and 404s the rest; a g flag changes nothing", () => {
+    const topic = /^\/([a-z]{1,8})$/g;
+    const { request } = server({}, { path: [topic, "/exact"] });
+    const asked = ["/news", "/news", "/news?since=1", "/exact", "/NEWS", "/news/more", "/toolongname", "/"];
+    expect(asked.map((path) => status(request(path).text(0)))).toEqual([
+      101, 101, 101, 101, 404, 404, 404, 404,
+    ]);
+    expect(topic.lastIndex).toBe(0);
+    expect(() => server({}, { path: [42 as unknown as string] })).toThrow(
+      /path must be a string or a RegExp/,
+    );
+  });
+});
+
 describe("request header fields", () => {
   it("are a map without a prototype: __proto__, constructor and toString are fields like any other", () => {
     const head = upgradeRequest("example.com", "/", KEY, ["__proto__: a", "constructor: b", "toString: c"]);

@@ -6,7 +6,8 @@ import { type Command, withDefaults, wsUrl } from "../command.ts";
 import { logged } from "../log.ts";
 import { redisFor } from "../redis.ts";
 
-const NAME = /^\/([A-Za-z0-9_-]{1,64})$/;
+// Matched by the server's path policy (other paths get 404): no upgrade hook, no Request per handshake.
+const NAME = /^\/[A-Za-z0-9_-]{1,64}$/;
 
 export const pubsub: Command = {
   name: "pubsub",
@@ -21,13 +22,14 @@ export const pubsub: Command = {
       textAs: "bytes",
       backpressureLimit: 0,
       backplane: redis?.backplane,
+      path: NAME,
       handler: logged<string>(
         {
-          upgrade(request) {
-            const name = NAME.exec(new URL(request.url).pathname)?.[1];
-            return name ? { data: name } : new Response("no such topic", { status: 404 });
+          open(ws) {
+            // The path without its "/" and its query.
+            ws.data = ws.path.slice(1).split("?")[0];
+            ws.subscribe(ws.data);
           },
-          open: (ws) => ws.subscribe(ws.data),
           message: (ws, data, isBinary) => void ws.publish(ws.data, data, { binary: isBinary }),
         },
         log,
