@@ -14,7 +14,8 @@ const nobody: TransportEvents = { data() {}, drain() {}, error() {}, close() {} 
 export class BunConnection implements Transport {
   events: TransportEvents = nobody;
   private socket: BunSocket<BunConnection> | null;
-  // What the kernel did not take yet; made by the first write it refused (an idle connection has none).
+  // What the kernel did not take yet: made by a write it refused, dropped once written out, so an
+  // idle connection holds none, also after a burst.
   private queue: WriteQueue | undefined;
   private state = 0;
 
@@ -120,6 +121,7 @@ export class BunConnection implements Transport {
       queue.wrote(n);
       if (n < chunk.length) return false;
     }
+    this.queue = undefined;
     return true;
   }
 
