@@ -7,7 +7,7 @@ import { Session } from "../../host-core/session.ts";
 
 const MAX = 80;
 
-/** A client's masked frame of `len` bytes, each (seed + i) & 0xff. */
+/** A client's masked frame of `len` bytes, each (seed + i) & 0x7f (ASCII, so text frames are valid). */
 function frame(len: number, seed: number, binary: boolean): Uint8Array {
   const key = [0x37, 0xfa, 0x21, 0x3d];
   const ext = len < 126 ? 0 : 2;
