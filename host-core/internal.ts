@@ -6,6 +6,7 @@ export { Core, getCore, useBuiltIn } from "./core.ts";
 export { Deadlines, type Expiring } from "./deadlines.ts";
 export type { CoreExports } from "./exports.ts";
 export { createCore } from "./inline.ts";
+export { unlend } from "./output.ts";
 export { type Framed, frameOnce, type Subscriber, Topics } from "./pubsub.ts";
 export { type ServerCore, serverInternals, type TransportInfo } from "./server.ts";
 export { decide, type Policy, resolvePolicy } from "./server-policy.ts";

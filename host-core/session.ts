@@ -502,7 +502,10 @@ export class Session {
     return this.out ? this.out.take() : [];
   }
 
-  /** As takeOutput(), for a writer that keeps no reference to the array and then calls unlend() on it. */
+  /**
+   * As takeOutput(), in an array shared by every session, for a writer that keeps no reference to
+   * the array and hands it to unlend() (wasmsock/internal) once written.
+   */
   lendOutput(): Uint8Array[] {
     return this.out ? this.out.lend() : [];
   }
