@@ -62,10 +62,15 @@ export function frameOnce(bytes: Uint8Array, binary: boolean, compressed?: Uint8
     return { frame, arena: frame, at: 0, payload: body, data: bytes, binary };
   }
   const size = h + body.length;
-  const own = size > ARENA_FRAME_MAX ? allocate(size) : undefined;
-  const start = own ? 0 : carve(size);
-  const room = own ?? arena;
-  const frame = own ?? room.subarray(start, start + size);
+  let frame: Uint8Array;
+  let room: Uint8Array;
+  let start = 0;
+  if (size > ARENA_FRAME_MAX) frame = room = allocate(size);
+  else {
+    start = carve(size);
+    room = arena;
+    frame = room.subarray(start, start + size);
+  }
   frame.set(core.u8.subarray(at, at + h));
   frame.set(body, h);
   return { frame, arena: room, at: start, payload: undefined, data: bytes, binary };
