@@ -5,6 +5,7 @@ import { INPUT_CAP } from "../host-core/abi.ts";
 import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import { WriteQueue } from "../host-core/write-queue.ts";
 import type { Conn } from "./deno-api.ts";
+import { WriteSlots } from "./write-slots.ts";
 
 // Each connection owns its read buffer: pending reads of many connections complete in one turn of
 // the event loop, so they cannot share the core's input region. Idle connections keep the small
@@ -12,6 +13,9 @@ import type { Conn } from "./deno-api.ts";
 const MIN_READ = 256;
 // write() answers false once this much waits to be written, like a stream's highWaterMark.
 const HIGH_WATER = 64 * 1024;
+// Writes in flight at once, over every connection of the process (write-slots.ts): at 10,000
+// subscribers, 256 gave 1.7x the deliveries of no limit, and 32, 64 or 1,024 the same within spreads.
+const slots = new WriteSlots(256, 10);
 
 // DenoConnection's bits.
 const WRITING = 1;
@@ -185,7 +189,15 @@ export class DenoConnection implements Transport {
     const queue = this.queue;
     try {
       if (queue)
-        for (let chunk = queue.next(); chunk; chunk = queue.next()) queue.wrote(await conn.write(chunk));
+        for (let chunk = queue.next(); chunk; chunk = queue.next()) {
+          let ticket = slots.take();
+          if (ticket < 0) ticket = await slots.wait();
+          try {
+            queue.wrote(await conn.write(chunk));
+          } finally {
+            slots.give(ticket);
+          }
+        }
       if (this.ending && !this.destroyed) {
         await conn.closeWrite();
         this.writeDone = true;

@@ -57,6 +57,27 @@ export function pubsubSuite(runtime: string, command: string[], options: PubsubS
       });
     });
 
+    it("600 subscribers, more than the Deno host writes at once: each gets every message once, in order", async () => {
+      const { port } = await run(EXAMPLE, []);
+      const crowd: RawSubscriber[] = [];
+      for (let i = 0; i < 600; i += 100)
+        crowd.push(
+          ...(await Promise.all(Array.from({ length: 100 }, () => RawSubscriber.open(port, "/crowd", true)))),
+        );
+      const publisher = await Client.open(port, "/crowd");
+      const sent: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        // Every tenth goes by reference, after its frame, as a write of two chunks.
+        const bytes = Buffer.concat([Buffer.from(`m ${i} `), Buffer.alloc(i % 10 === 9 ? 20_000 : 8, 0x7a)]);
+        publisher.ws.send(bytes, { binary: true });
+        sent.push(digest(bytes));
+      }
+      const deadline = Date.now() + 20_000;
+      while (crowd.some((s) => s.messages < sent.length) && Date.now() < deadline) await sleep(20);
+      await sleep(100); // room for a duplicate to show
+      for (const s of crowd) expect(s.got).toEqual(sent);
+    });
+
     it("closes a subscriber past backpressureLimit with 1008 'too slow' while the others get everything", async () => {
       const { port } = await run(FIXTURE, ["--backpressure-limit", String(256 * 1024)]);
       const slow = await RawSubscriber.open(port, "/t");
@@ -356,18 +377,28 @@ function statusOf(port: number, path: string): Promise<number> {
   });
 }
 
+/** A message's length and first bytes: enough to tell messages of the same tests apart. */
+function digest(bytes: Buffer): string {
+  return `${bytes.length} ${bytes.subarray(0, 16).toString("latin1")}`;
+}
+
 /** A subscriber over raw TCP, so the test decides when it reads. */
 class RawSubscriber {
   messages = 0;
+  /** Each message's digest, if asked to keep them. */
+  readonly got: string[] = [];
   private readonly reader = new FrameReader();
   private closing: ((c: { code: number; reason: string }) => void) | undefined;
   private head = Buffer.alloc(0);
 
-  private constructor(readonly socket: ReturnType<typeof tcpConnect>) {}
+  private constructor(
+    readonly socket: ReturnType<typeof tcpConnect>,
+    private readonly keep: boolean,
+  ) {}
 
-  static open(port: number, path: string): Promise<RawSubscriber> {
+  static open(port: number, path: string, keep = false): Promise<RawSubscriber> {
     const socket = tcpConnect(port, HOST);
-    const sub = new RawSubscriber(socket);
+    const sub = new RawSubscriber(socket, keep);
     return new Promise((resolve, reject) => {
       socket.once("error", reject);
       const onHead = (chunk: Buffer) => {
@@ -395,7 +426,10 @@ class RawSubscriber {
     for (let f = this.reader.next(); f; f = this.reader.next()) {
       if (f.op === Op.close)
         this.closing?.({ code: f.payload.readUInt16BE(0), reason: f.payload.subarray(2).toString() });
-      else this.messages++;
+      else {
+        this.messages++;
+        if (this.keep) this.got.push(digest(f.payload));
+      }
     }
   }
 }
