@@ -188,11 +188,15 @@ export class DenoConnection implements Transport {
     this.writing = true;
     const queue = this.queue;
     try {
+      // The slot comes before next(): a write waiting for one holds views of what it will send, not
+      // a join of them, and what is queued meanwhile goes in the same write.
       if (queue)
-        for (let chunk = queue.next(); chunk; chunk = queue.next()) {
+        while (queue.bufferedAmount > 0) {
           let ticket = slots.take();
           if (ticket < 0) ticket = await slots.wait();
           try {
+            const chunk = queue.next();
+            if (!chunk) break;
             queue.wrote(await conn.write(chunk));
           } finally {
             slots.give(ticket);

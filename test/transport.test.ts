@@ -187,3 +187,45 @@ it("node: no drain listener until a write is refused; then drain is reported and
   expect(drains).toBe(1);
   expect(t.bufferedAmount).toBe(0);
 });
+
+// Deno's adapter keeps at most 256 writes in flight per process (host-deno/write-slots.ts). A
+// connection waiting for a slot holds its chunks, not a copy of them, and sends what was queued
+// meanwhile in the same write: at 10,000 fan-out subscribers, copies made before the wait were
+// 150 MiB of RSS.
+it("deno: a write waiting for a slot goes out with everything queued meanwhile, as one write, in order", async () => {
+  const release: (() => void)[] = [];
+  const stuck = Array.from({ length: 256 }, () => {
+    const connection = new DenoConnection();
+    connection.start(counting(), {
+      ...denoConn(),
+      write: (p) => new Promise<number>((resolve) => release.push(() => resolve(p.length))),
+    });
+    return connection;
+  });
+  await Promise.resolve();
+  for (const c of stuck) c.write([Uint8Array.of(0)]);
+  await Promise.resolve();
+  expect(release.length).toBe(256);
+
+  const writes: number[][] = [];
+  const waiting = new DenoConnection();
+  waiting.start(counting(), {
+    ...denoConn(),
+    write: async (p) => {
+      writes.push([...p]);
+      return p.length;
+    },
+  });
+  await Promise.resolve();
+  waiting.write([Uint8Array.of(1, 2)]);
+  await Promise.resolve();
+  waiting.write([Uint8Array.of(3), Uint8Array.of(4, 5)]);
+  waiting.write([Uint8Array.of(6)]);
+  expect(writes).toEqual([]);
+  release[0]();
+  await tick();
+  expect(writes).toEqual([[1, 2, 3, 4, 5, 6]]);
+  expect(waiting.bufferedAmount).toBe(0);
+  for (const r of release) r();
+  for (const c of [...stuck, waiting]) c.destroy();
+});
