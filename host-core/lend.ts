@@ -4,13 +4,15 @@
 // to a string, and in borrow mode the messages lent to handlers, valid until the handler returns.
 import { allocatePlain } from "./output.ts";
 
-// Kept for reuse, across every session of the process.
+// Kept for reuse, across every session of the process, by size: a stack per power of two from
+// TAKE_MIN to POOL_BYTES, so finding one costs the same however many are kept. Deno's adapter has up
+// to 256 joined writes in flight (host-deno/write-slots.ts), each in a buffer of its own.
 const POOL_BYTES = 16 * 1024 * 1024;
-const POOL_BUFFERS = 8;
 // Smaller, Node's Buffer.allocUnsafe would carve it from its shared 8 KiB slab, whose ArrayBuffer
 // other Buffers share: lending is tracked per ArrayBuffer.
 const TAKE_MIN = 4096;
-const pool: Uint8Array[] = [];
+const MIN_BITS = 12;
+const free: Uint8Array[][] = Array.from({ length: 25 - MIN_BITS }, () => []);
 let pooled = 0;
 
 // Buffers handed to handlers in borrow mode. A send or publish that keeps one by reference takes it
@@ -18,6 +20,11 @@ let pooled = 0;
 const lent = new WeakSet<ArrayBufferLike>();
 const kept = new WeakSet<ArrayBufferLike>();
 let lending = false;
+
+/** The stack of buffers of 2^k bytes, for a power of two n >= TAKE_MIN. */
+function classOf(n: number): number {
+  return 31 - Math.clz32(n) - MIN_BITS;
+}
 
 /**
  * A buffer of at least `size` bytes: the smallest free one that fits and is not more than twice as
@@ -28,26 +35,36 @@ export function take(size: number, atLeast = size): Uint8Array {
   const want = Math.max(size, atLeast, TAKE_MIN);
   // Past what the pool keeps, no later need can reuse it: exactly what was asked.
   const fresh = want > POOL_BYTES ? want : 2 ** Math.ceil(Math.log2(want));
-  let best = -1;
-  for (let i = 0; i < pool.length; i++) {
-    const n = pool[i].length;
-    if (n >= size && n <= 2 * fresh && (best < 0 || n < pool[best].length)) best = i;
+  if (size <= POOL_BYTES) {
+    const last = fresh > POOL_BYTES ? free.length - 1 : Math.min(classOf(fresh) + 1, free.length - 1);
+    for (let k = classOf(2 ** Math.ceil(Math.log2(Math.max(size, TAKE_MIN)))); k <= last; k++) {
+      const bytes = free[k].pop();
+      if (bytes) {
+        pooled -= bytes.length;
+        return bytes;
+      }
+    }
   }
-  if (best < 0) return allocatePlain(fresh);
-  const bytes = pool[best];
-  pool[best] = pool[pool.length - 1];
-  pool.pop();
-  pooled -= bytes.length;
-  return bytes;
+  return allocatePlain(fresh);
 }
 
 /** Returns a buffer from take() that nothing reads any more. */
 export function give(bytes: Uint8Array): void {
-  if (bytes.length > POOL_BYTES || (lending && kept.has(bytes.buffer))) return;
-  pool.push(bytes);
-  pooled += bytes.length;
-  // The oldest go first: what the last messages needed is what the next ones will.
-  while (pooled > POOL_BYTES || pool.length > POOL_BUFFERS) pooled -= (pool.shift() as Uint8Array).length;
+  const n = bytes.length;
+  if (n < TAKE_MIN || n > POOL_BYTES || (n & (n - 1)) !== 0 || (lending && kept.has(bytes.buffer))) return;
+  const mine = classOf(n);
+  free[mine].push(bytes);
+  pooled += n;
+  // Over the bound, the other class holding the most bytes gives up its oldest, this one's own class
+  // last: what was just needed is what the next messages will need, and a burst of large messages
+  // does not keep the pool from the small writes that follow it.
+  while (pooled > POOL_BYTES) {
+    let most = -1;
+    for (let k = 0; k < free.length; k++)
+      if (k !== mine && free[k].length > 0 && (most < 0 || free[k].length << k > free[most].length << most))
+        most = k;
+    pooled -= (free[most < 0 ? mine : most].shift() as Uint8Array).length;
+  }
 }
 
 /** Marks a buffer from take() as seen by a handler that may not keep it. */
