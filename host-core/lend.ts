@@ -11,8 +11,8 @@ const POOL_BYTES = 16 * 1024 * 1024;
 // Smaller, Node's Buffer.allocUnsafe would carve it from its shared 8 KiB slab, whose ArrayBuffer
 // other Buffers share: lending is tracked per ArrayBuffer.
 const TAKE_MIN = 4096;
-const MIN_BITS = 12;
-const free: Uint8Array[][] = Array.from({ length: 25 - MIN_BITS }, () => []);
+const MIN_BITS = Math.log2(TAKE_MIN);
+const free: Uint8Array[][] = Array.from({ length: Math.log2(POOL_BYTES) - MIN_BITS + 1 }, () => []);
 let pooled = 0;
 
 // Buffers handed to handlers in borrow mode. A send or publish that keeps one by reference takes it
