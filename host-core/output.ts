@@ -3,8 +3,9 @@
 // out one after another in a shared arena) queued as runs of that arena, so fanning out a turn's
 // publishes to thousands of connections allocates neither a batch nor a view per connection.
 
-// A take's first batch is as large as the last take's bytes (between BATCH_MIN and BATCH_HINT_MAX),
-// so a handshake's close echo takes 1 KiB and a stream of echoes one buffer.
+// A take's first batch is as large as what the last take copied into batches (between BATCH_MIN and
+// BATCH_HINT_MAX), so a handshake's close echo takes 1 KiB, a stream of small echoes one buffer, and
+// echoes of large payloads, which go by reference, a small one for their headers.
 const BATCH_MIN = 1024;
 const BATCH_HINT_MAX = 64 * 1024;
 // Shared runs kept by reference per take; past them shared frames are copied, so a connection that
@@ -14,10 +15,13 @@ const RUNS_MAX = 2;
 const HEADER_MAX = 14;
 const empty = new Uint8Array(0);
 
-// Node's and Bun's Buffer skips zero-filling memory that is overwritten at once.
+// Node's and Bun's Buffer skips zero-filling memory that is overwritten at once. Deno's is a
+// JavaScript subclass of Uint8Array that zero-fills anyway, and costs more to make than the array.
+const NodeBuffer = (globalThis as { Deno?: unknown; Buffer?: { allocUnsafe(size: number): Uint8Array } }).Deno
+  ? undefined
+  : (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer;
 export const allocate: (size: number) => Uint8Array =
-  (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer?.allocUnsafe ??
-  ((size) => new Uint8Array(size));
+  NodeBuffer?.allocUnsafe ?? ((size) => new Uint8Array(size));
 
 /** As allocate, but a plain Uint8Array, as every message handed to handlers is. */
 export function allocatePlain(size: number): Uint8Array {
@@ -58,6 +62,8 @@ export class Output {
   private batchEnd = 0;
   private batchHint = BATCH_MIN;
   private queued = 0;
+  // What this take copied into batches.
+  private copied = 0;
   // The open run of shared frames: run[runStart, runEnd).
   private run: Uint8Array = empty;
   private runStart = 0;
@@ -82,6 +88,7 @@ export class Output {
     else batch.set(from === 0 && len === src.length ? src : src.subarray(from, from + len), at);
     this.batchEnd = at + len;
     this.queued += len;
+    this.copied += len;
   }
 
   /**
@@ -122,6 +129,7 @@ export class Output {
       b[at++] = len & 0xff;
     }
     this.queued += at - this.batchEnd;
+    this.copied += at - this.batchEnd;
     this.batchEnd = at;
   }
 
@@ -206,10 +214,10 @@ export class Output {
   private reset(): void {
     this.first = this.second = this.rest = undefined;
     this.runs = 0;
-    if (this.queued > 0) this.batchHint = Math.max(BATCH_MIN, Math.min(this.queued, BATCH_HINT_MAX));
+    if (this.queued > 0) this.batchHint = Math.max(BATCH_MIN, Math.min(this.copied, BATCH_HINT_MAX));
     this.batch = empty;
     this.batchStart = this.batchEnd = 0;
-    this.queued = 0;
+    this.queued = this.copied = 0;
   }
 
   private add(chunk: Uint8Array): void {

@@ -1,7 +1,7 @@
 // host-core's Output: what a connection queues between takes. Random mixes of copied bytes, large
 // payloads by reference and shared frames (contiguous in an arena, or not) must come out whole and
 // in order with pending exact, and contiguous shared frames as one view of their arena.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Output, unlend } from "../host-core/output.ts";
 
 const SEED = Number(process.env.OUTPUT_SEED) || Math.floor(Math.random() * 2 ** 32);
@@ -223,4 +223,35 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
     expect(chunks).toHaveLength(1);
     expect(Buffer.from(chunks[0]).toString("hex")).toBe("81026869" + "880203e8");
   });
+
+  // Each take's batch is sized by the last take's copied bytes: payloads by reference are not in it.
+  it("after echoes of large payloads by reference, makes the next batch for their headers only", () => {
+    const out = new Output();
+    const payload = new Uint8Array(16 * 1024);
+    for (let i = 0; i < 4; i++) {
+      out.header(0x82, payload.length);
+      out.ref(payload);
+    }
+    expect(out.take()[0].buffer.byteLength).toBeLessThan(16 * 1024);
+    out.header(0x82, payload.length);
+    out.ref(payload);
+    const [header, body] = out.take();
+    expect([header.length, body]).toEqual([4, payload]);
+    expect(header.buffer.byteLength).toBeLessThan(16 * 1024);
+  });
+});
+
+// Deno's Buffer is a JavaScript subclass of Uint8Array that zero-fills anyway and costs more to make.
+it("allocates Buffers where Node's or Bun's Buffer is, plain Uint8Arrays under Deno", async () => {
+  const { allocate } = await import("../host-core/output.ts");
+  expect(allocate(16) instanceof Buffer).toBe(true);
+  vi.resetModules();
+  (globalThis as { Deno?: unknown }).Deno = {};
+  try {
+    const deno = await import("../host-core/output.ts");
+    expect(deno.allocate(16).constructor).toBe(Uint8Array);
+  } finally {
+    delete (globalThis as { Deno?: unknown }).Deno;
+    vi.resetModules();
+  }
 });
