@@ -3,9 +3,10 @@
 // out one after another in a shared arena) queued as runs of that arena, so fanning out a turn's
 // publishes to thousands of connections allocates neither a batch nor a view per connection.
 
-// A take's first batch is as large as what the last take copied into batches (between BATCH_MIN and
-// BATCH_HINT_MAX), so a handshake's close echo takes 1 KiB, a stream of small echoes one buffer, and
-// echoes of large payloads, which go by reference, a small one for their headers.
+// A take's first batch is as large as what the last take that copied anything copied into batches
+// (between BATCH_MIN and BATCH_HINT_MAX), so a handshake's close echo takes 1 KiB, a stream of small
+// echoes one buffer, echoes of large payloads, which go by reference, a small one for their headers,
+// and a fan-out subscriber, whose takes are mostly shared runs, the size its copied frames need.
 const BATCH_MIN = 1024;
 const BATCH_HINT_MAX = 64 * 1024;
 // Shared runs kept by reference per take; past them shared frames are copied, so a connection that
@@ -214,7 +215,7 @@ export class Output {
   private reset(): void {
     this.first = this.second = this.rest = undefined;
     this.runs = 0;
-    if (this.queued > 0) this.batchHint = Math.max(BATCH_MIN, Math.min(this.copied, BATCH_HINT_MAX));
+    if (this.copied > 0) this.batchHint = Math.max(BATCH_MIN, Math.min(this.copied, BATCH_HINT_MAX));
     this.batch = empty;
     this.batchStart = this.batchEnd = 0;
     this.queued = this.copied = 0;

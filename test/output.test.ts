@@ -239,6 +239,23 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
     expect([header.length, body]).toEqual([4, payload]);
     expect(header.buffer.byteLength).toBeLessThan(16 * 1024);
   });
+
+  // A fan-out subscriber's takes are shared runs, and frames past two runs are copied one by one.
+  it("keeps the batch size through a take that copied nothing", () => {
+    const out = new Output();
+    const frame = new Uint8Array(66).fill(7);
+    const copies = () => {
+      for (let i = 0; i < 100; i++) out.copy(frame, 0, frame.length);
+    };
+    copies();
+    out.take();
+    const arena = new Uint8Array(1024);
+    out.share(arena, 0, 512);
+    expect(out.take()).toEqual([arena.subarray(0, 512)]);
+    copies();
+    const chunks = out.take();
+    expect(chunks.map((c) => c.length)).toEqual([6600]);
+  });
 });
 
 // Deno's Buffer is a JavaScript subclass of Uint8Array that zero-fills anyway and costs more to make.
