@@ -1,5 +1,7 @@
 // Session over the core, without I/O: the connection state is the core's, the close we owe is
 // decided once, and handlers of messages before a close or a failure in the same chunk are answered.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import * as abi from "../host-core/abi.ts";
 import { buildRequest, parseResponse } from "../host-core/client-handshake.ts";
@@ -191,5 +193,30 @@ describe.each(["simd", "scalar"] as const)("%s build", (build) => {
     expect(res.status).toBe(101);
     expect(res.headers["x-name"]).toBe("caf\u00e9 \u0080\u00ff");
     c.free();
+  });
+});
+
+describe("autoFree", () => {
+  // A freed session left in the registry would free its slot again when collected: by then the slot
+  // may be another session's.
+  it("free() takes a session out of the registry, so collecting it frees nothing of the next one's", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const core = createCore("simd");
+    const ptr = (s: Session) => (s as unknown as { ptr: number }).ptr;
+    let first: Session | undefined = new Session({ role: "server", core });
+    const slot = ptr(first);
+    first.free();
+    first = undefined;
+    const second = new Session({ role: "server", core, autoFree: false });
+    expect(ptr(second)).toBe(slot);
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const third = new Session({ role: "server", core, autoFree: false });
+    expect(ptr(third)).not.toBe(slot);
+    second.free();
+    third.free();
   });
 });
