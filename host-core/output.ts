@@ -18,11 +18,9 @@ const empty = new Uint8Array(0);
 
 // Node's and Bun's Buffer skips zero-filling memory that is overwritten at once. Deno's is a
 // JavaScript subclass of Uint8Array that zero-fills anyway, and costs more to make than the array.
-const NodeBuffer = (globalThis as { Deno?: unknown; Buffer?: { allocUnsafe(size: number): Uint8Array } }).Deno
-  ? undefined
-  : (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer;
+const host = globalThis as { Deno?: unknown; Buffer?: { allocUnsafe(size: number): Uint8Array } };
 export const allocate: (size: number) => Uint8Array =
-  NodeBuffer?.allocUnsafe ?? ((size) => new Uint8Array(size));
+  (!host.Deno && host.Buffer?.allocUnsafe) || ((size) => new Uint8Array(size));
 
 /** As allocate, but a plain Uint8Array, as every message handed to handlers is. */
 export function allocatePlain(size: number): Uint8Array {

@@ -224,7 +224,7 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
     expect(Buffer.from(chunks[0]).toString("hex")).toBe("81026869" + "880203e8");
   });
 
-  // Each take's batch is sized by the last take's copied bytes: payloads by reference are not in it.
+  // A take's batch is sized by what the last take copied: payloads by reference are not in it.
   it("after echoes of large payloads by reference, makes the next batch for their headers only", () => {
     const out = new Output();
     const payload = new Uint8Array(16 * 1024);
