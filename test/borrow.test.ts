@@ -255,13 +255,14 @@ describe("borrow mode", () => {
 
 describe("the shared pool", () => {
   it("gives a small need a small buffer even when only a large one is free, and reuses by size", () => {
+    // Earlier tests leave buffers in the pool: take(5000) may get any of 8 or 16 KiB.
     const large = take(8 << 20);
     give(large);
     const small = take(5000);
-    expect(small.length).toBeLessThan(16 * 1024);
+    expect(small.length).toBeLessThanOrEqual(16 * 1024);
     give(small);
     // Compared by identity: a failing toBe() would print the arrays.
-    expect(take(6000) === small).toBe(true);
+    expect(take(small.length - 100) === small).toBe(true);
     expect(take(7 << 20) === large).toBe(true);
   });
 
