@@ -34,10 +34,12 @@ function classOf(n: number): number {
 export function take(size: number, atLeast = size): Uint8Array {
   const want = Math.max(size, atLeast, TAKE_MIN);
   // Past what the pool keeps, no later need can reuse it: exactly what was asked.
-  const fresh = want > POOL_BYTES ? want : 2 ** Math.ceil(Math.log2(want));
+  const bits = Math.ceil(Math.log2(want));
+  const fresh = want > POOL_BYTES ? want : 2 ** bits;
   if (size <= POOL_BYTES) {
-    const last = fresh > POOL_BYTES ? free.length - 1 : Math.min(classOf(fresh) + 1, free.length - 1);
-    for (let k = classOf(2 ** Math.ceil(Math.log2(Math.max(size, TAKE_MIN)))); k <= last; k++) {
+    // From the smallest class that holds `size` to twice a fresh buffer's size.
+    const last = Math.min(bits + 1 - MIN_BITS, free.length - 1);
+    for (let k = Math.ceil(Math.log2(Math.max(size, TAKE_MIN))) - MIN_BITS; k <= last; k++) {
       const bytes = free[k].pop();
       if (bytes) {
         pooled -= bytes.length;
