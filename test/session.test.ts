@@ -93,6 +93,26 @@ describe.each(["simd", "scalar"] as const)("%s build", (build) => {
     s.free();
   });
 
+  it("whole binary messages sharing a chunk are each their own bytes, still intact after later chunks", () => {
+    const s = server();
+    const seen: Uint8Array[] = [];
+    const sent: Buffer[] = [];
+    const chunk = (first: number) => {
+      const frames: Buffer[] = [];
+      for (let i = 0; i < 5; i++) {
+        const p = Buffer.from(Array.from({ length: 20 + 300 * i }, (_, k) => (first + i * 31 + k) & 255));
+        sent.push(p);
+        const len = p.length < 126 ? [p.length] : [126, p.length >> 8, p.length & 255];
+        frames.push(Buffer.from([0x82, 0x80 | len[0], ...len.slice(1), 0, 0, 0, 0]), p);
+      }
+      return Buffer.concat(frames);
+    };
+    s.receive(chunk(1), { message: (data) => seen.push(data as Uint8Array) });
+    s.receive(chunk(101), { message: (data) => seen.push(data as Uint8Array) });
+    expect(seen.map((m) => Buffer.from(m).toString("hex"))).toEqual(sent.map((p) => p.toString("hex")));
+    s.free();
+  });
+
   it("a server's data frames carry the header the core would write, at every length boundary", () => {
     const framer = server();
     for (const len of [0, 1, 125, 126, 127, 65535, 65536, 70000]) {
