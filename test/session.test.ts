@@ -95,21 +95,27 @@ describe.each(["simd", "scalar"] as const)("%s build", (build) => {
 
   it("whole binary messages sharing a chunk are each their own bytes, still intact after later chunks", () => {
     const s = server();
-    const seen: Uint8Array[] = [];
-    const sent: Buffer[] = [];
-    const chunk = (first: number) => {
-      const frames: Buffer[] = [];
-      for (let i = 0; i < 5; i++) {
-        const p = Buffer.from(Array.from({ length: 20 + 300 * i }, (_, k) => (first + i * 31 + k) & 255));
-        sent.push(p);
-        const len = p.length < 126 ? [p.length] : [126, p.length >> 8, p.length & 255];
-        frames.push(Buffer.from([0x82, 0x80 | len[0], ...len.slice(1), 0, 0, 0, 0]), p);
-      }
-      return Buffer.concat(frames);
-    };
-    s.receive(chunk(1), { message: (data) => seen.push(data as Uint8Array) });
-    s.receive(chunk(101), { message: (data) => seen.push(data as Uint8Array) });
-    expect(seen.map((m) => Buffer.from(m).toString("hex"))).toEqual(sent.map((p) => p.toString("hex")));
+    const seen: unknown[] = [];
+    const sent: unknown[] = [];
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 12; i++) {
+      const p = Buffer.from(Array.from({ length: 20 + 300 * (i % 5) }, (_, k) => (i * 31 + k) & 255));
+      // Every third one text (delivered as a string), so a chunk may end in one.
+      const text = i % 3 === 2;
+      sent.push(text ? "t".repeat(p.length) : p.toString("hex"));
+      const len = p.length < 126 ? [p.length] : [126, p.length >> 8, p.length & 255];
+      frames.push(
+        Buffer.from([text ? 0x81 : 0x82, 0x80 | len[0], ...len.slice(1), 0, 0, 0, 0]),
+        text ? Buffer.from("t".repeat(p.length)) : p,
+      );
+    }
+    const stream = Buffer.concat(frames);
+    const h = { message: (data: unknown) => seen.push(data) };
+    // Chunks that begin and end inside messages, and one that holds them all.
+    for (let at = 0; at < stream.length; at += 1000) s.receive(stream.subarray(at, at + 1000), h);
+    s.receive(stream, h);
+    const got = seen.map((m) => (typeof m === "string" ? m : Buffer.from(m as Uint8Array).toString("hex")));
+    expect(got).toEqual([...sent, ...sent]);
     s.free();
   });
 
