@@ -39,8 +39,8 @@ function transport(accept: (t: Parameters<Internals["accept"]>[0]) => TransportE
       for (const c of chunks) written += c.length;
       return true;
     },
-    end: () => queueMicrotask(() => t.events.close()),
-    destroy: () => queueMicrotask(() => t.events.close()),
+    end: () => queueMicrotask(() => t.events.closed()),
+    destroy: () => queueMicrotask(() => t.events.closed()),
     pause() {},
     resume() {},
   };
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       handler: { message: (ws, data, isBinary) => ws.send(data as Uint8Array, { binary: isBinary }) },
     });
     const t = transport((x) => m.serverInternals(server).accept(x, { secure: false }));
-    t.events.data(new Uint8Array(REQUEST));
+    t.events.receive(new Uint8Array(REQUEST));
     return t;
   });
   const lifecycles = modules.map((m) => {
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       stream.copy(work);
       const t0 = performance.now();
       for (let off = 0; off < work.length; off += CHUNK) {
-        echoes[k].events.data(work.subarray(off, off + CHUNK));
+        echoes[k].events.receive(work.subarray(off, off + CHUNK));
         await tick();
       }
       perMessage[k] = Math.min(perMessage[k], ((performance.now() - t0) * 1e6) / FRAMES);
@@ -129,8 +129,8 @@ async function main(): Promise<void> {
       for (let c = 0; c < CONNECTIONS; c++) {
         const t = transport((x) => lifecycles[k].accept(x, { secure: false }));
         // Fresh arrays, as a runtime's reads are.
-        t.events.data(new Uint8Array(REQUEST));
-        t.events.data(new Uint8Array(CLOSE));
+        t.events.receive(new Uint8Array(REQUEST));
+        t.events.receive(new Uint8Array(CLOSE));
         await tick();
         await tick();
       }

@@ -9,7 +9,7 @@ const GONE = 1;
 const ENDING = 2;
 const DESTROYING = 4;
 const PAUSED = 8;
-const nobody: TransportEvents = { data() {}, drain() {}, error() {}, close() {} };
+const nobody: TransportEvents = { receive() {}, drained() {}, error() {}, closed() {} };
 
 export class BunConnection implements Transport {
   events: TransportEvents = nobody;
@@ -95,15 +95,15 @@ export class BunConnection implements Transport {
     const socket = this.socket;
     if (!socket || this.bufferedAmount === 0 || !this.flush(socket)) return;
     if (this.state & ENDING) socket.shutdown();
-    this.events.drain();
+    this.events.drained();
   }
 
   closed(): void {
     if (this.state & GONE) return;
     this.state |= GONE;
     this.queue?.clear();
-    if (this.state & DESTROYING) queueMicrotask(() => this.events.close());
-    else this.events.close();
+    if (this.state & DESTROYING) queueMicrotask(() => this.events.closed());
+    else this.events.closed();
   }
 
   /** Bun.connect failed. */
@@ -133,7 +133,7 @@ export class BunConnection implements Transport {
 
 /** Handlers shared by every socket of the adapter: the socket's data is its BunConnection. */
 export const handlers: SocketHandler<BunConnection> = {
-  data: (socket, chunk) => socket.data.events.data(chunk),
+  data: (socket, chunk) => socket.data.events.receive(chunk),
   drain: (socket) => socket.data.drained(),
   close: (socket, err) => {
     if (err) socket.data.events.error(err);

@@ -197,13 +197,13 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       url: u,
     };
     this.connection = dial(target, options, {
-      data: (chunk) => this.onData(chunk),
+      receive: (chunk) => this.onData(chunk),
       error: (err) => {
         this.failure ??= err;
       },
-      close: () => this.onConnectionClosed(),
+      closed: () => this.onConnectionClosed(),
       // bufferedAmount is polled, as in the browser: only reading waits for drain.
-      drain: () => this.throttle(),
+      drained: () => this.throttle(),
     });
     this.connection.write([request]);
     this.arm(options.handshakeTimeout ?? 30_000);

@@ -138,7 +138,7 @@ export class ServerCore<T> {
 
   /** A fresh connection: its request head is read off the bytes it receives. */
   accept(transport: Transport, info: TransportInfo = {}): TransportEvents {
-    return this.handshake(transport, info).link;
+    return this.handshake(transport, info);
   }
 
   /** A connection whose request head was already parsed elsewhere (e.g. by an HTTP server). */
@@ -149,13 +149,14 @@ export class ServerCore<T> {
     cb?: (ws: ServerWebSocket<T>) => void,
     info?: TransportInfo,
   ): TransportEvents {
-    const accepted = this.handshake(transport, info);
-    accepted.answer(req, rest, cb);
-    return accepted.link;
+    this.handshake(transport, info).answer(req, rest, cb);
+    // The socket's, if it opened in the call.
+    return transport.events;
   }
 
   private handshake(transport: Transport, info: TransportInfo = {}): Accepted<T> {
     const accepted = new Accepted(this, transport, info.secure === true);
+    transport.events = accepted;
     this.handshaking.add(accepted);
     this.deadlines.set(accepted, this.policy.handshakeTimeout);
     return accepted;
@@ -228,39 +229,8 @@ const GONE = 4;
 const empty = new Uint8Array(0);
 
 /** Where a connection's bytes and events go: its handshake, then its WebSocket (SocketDriver). */
-interface Stage {
-  receive(chunk: Uint8Array): void;
-  drained(): void;
-  closed(): void;
-}
-
-/**
- * What an adapter reports a connection's events to, for the connection's whole life. They go to its
- * handshake until the WebSocket opens, then straight to the socket: an open connection keeps this
- * one field, and nothing of its handshake.
- */
-class Link implements TransportEvents {
-  constructor(public stage: Stage) {}
-
-  data(chunk: Uint8Array): void {
-    this.stage.receive(chunk);
-  }
-
-  drain(): void {
-    this.stage.drained();
-  }
-
-  /** `close` follows: the WebSocket sees 1006. */
-  error(): void {}
-
-  close(): void {
-    this.stage.closed();
-  }
-}
-
 /** One connection, from its first byte until its WebSocket opens or it is refused and gone. */
-class Accepted<T> implements Stage, Expiring {
-  readonly link: Link = new Link(this);
+class Accepted<T> implements TransportEvents, Expiring {
   private phase = READING;
   /** The head read so far; while the hook runs, the bytes that followed it. */
   private head: Uint8Array = empty;
@@ -283,6 +253,9 @@ class Accepted<T> implements Stage, Expiring {
   }
 
   drained(): void {}
+
+  /** `closed` follows. */
+  error(): void {}
 
   closed(): void {
     this.leave(GONE);
@@ -426,7 +399,7 @@ class Accepted<T> implements Stage, Expiring {
       deflate,
     );
     // From now on the connection's events go to the socket, and this handshake is garbage.
-    this.link.stage = socket;
+    transport.events = socket;
     this.leave(OPEN);
     this.head = empty;
     this.request = undefined;

@@ -15,7 +15,7 @@ import type { Policy } from "./server-policy.ts";
 import { Session, type SessionHandler } from "./session.ts";
 import { CLOSED, OPEN, type ReadyState, readyStateOf, type WebSocketState } from "./state.ts";
 import { split, Throttle } from "./throttle.ts";
-import type { Transport } from "./transport.ts";
+import type { Transport, TransportEvents } from "./transport.ts";
 import type { UpgradeInfo, UpgradeResult } from "./upgrade.ts";
 
 /** What `message` receives: the codec's value (M) or, without a codec, text or bytes. */
@@ -292,7 +292,7 @@ const empty = new Uint8Array(0);
 const FAIL_LINGER = 250;
 
 /** One open WebSocket as the server drives it: it owns the Session and the Transport. */
-export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
+export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, Driver<T> {
   readonly ws: ServerWebSocket<T>;
   dropped = 0;
   topics: string | Set<string> | undefined;
@@ -570,6 +570,9 @@ export class SocketDriver<T> implements Expiring, Subscriber, Driver<T> {
     this.needDrain = false;
     this.handler.drain?.(this.ws);
   }
+
+  /** The transport failed: `closed` follows, and the WebSocket sees 1006. */
+  error(): void {}
 
   /** The transport is gone (closed, reset or destroyed). */
   closed(): void {

@@ -20,16 +20,21 @@ export interface Transport {
   resume(): void;
   /** The peer's address, when the runtime knows it. */
   readonly remoteAddress: string | undefined;
+  /**
+   * Where the adapter reports, read at each event: a server points it from the handshake to the
+   * open WebSocket, so an open connection keeps no object in between.
+   */
+  events: TransportEvents;
 }
 
 /** What an adapter reports about its Transport, in the order it happens. */
 export interface TransportEvents {
   /** Bytes received; the view is valid only during the call (adapters may reuse it). */
-  data(chunk: Uint8Array): void;
+  receive(chunk: Uint8Array): void;
   /** Everything written has been handed to the OS. */
-  drain(): void;
-  /** The connection failed (reset, refused, a TLS error); `close` follows. */
+  drained(): void;
+  /** The connection failed (reset, refused, a TLS error); `closed` follows. */
   error(err: Error): void;
   /** The connection is gone: once, also after destroy(). */
-  close(): void;
+  closed(): void;
 }

@@ -29,7 +29,7 @@ const PAUSED = 64;
 export class DenoConnection implements Transport {
   remoteAddress: string | undefined;
   private conn: Conn | undefined;
-  private events!: TransportEvents;
+  events!: TransportEvents;
   // What waits to be written; only while something does (an idle connection has none).
   private queue: WriteQueue | undefined;
   // The booleans below, one bit each.
@@ -168,7 +168,7 @@ export class DenoConnection implements Transport {
       if (this.paused) await new Promise<void>((resume) => (this.resumeRead = resume));
       if (this.destroyed) break;
       try {
-        this.events.data(buffer.subarray(0, n));
+        this.events.receive(buffer.subarray(0, n));
       } catch (err) {
         // A handler's exception is the user's: uncaught, as on Node and Bun, and the loop goes on
         // (thrown here it would end this connection's reads, unseen).
@@ -214,7 +214,7 @@ export class DenoConnection implements Transport {
     if (this.destroyed || this.bufferedAmount > 0) return;
     // Written out: the queue goes until the next write (a write during this loop used this one).
     this.queue = undefined;
-    this.events.drain();
+    this.events.drained();
   }
 
   private finish(): void {
@@ -225,6 +225,6 @@ export class DenoConnection implements Transport {
     } catch {
       // Closed already.
     }
-    this.events.close();
+    this.events.closed();
   }
 }

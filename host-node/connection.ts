@@ -94,12 +94,12 @@ class NodeConnection implements Transport {
       if (queue.bufferedAmount > 0) return;
     }
     if (this.ending && !s.writableEnded) s.end();
-    this.events.drain();
+    this.events.drained();
   }
 
   closed(): void {
     this.queue?.clear();
-    this.events.close();
+    this.events.closed();
   }
 
   // The stream is backed up: from now on it reports drain, and later chunks wait in the queue.
@@ -113,7 +113,7 @@ class NodeConnection implements Transport {
 
 // Listeners shared by every stream; node calls them with the stream as `this`.
 function onData(this: Wired, chunk: Buffer): void {
-  this[connection].events.data(chunk);
+  this[connection].events.receive(chunk);
 }
 
 function onDrain(this: Wired): void {

@@ -18,8 +18,8 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
 const ignore = () => {};
 
 /**
- * Opens the pair and drives it. Nothing is reported before dialStreams returns: data, drain, error
- * and close all come from promise callbacks, close exactly once.
+ * Opens the pair and drives it. Nothing is reported before dialStreams returns: receive, drained,
+ * error and closed all come from promise callbacks, closed exactly once.
  */
 export function dialStreams(open: OpenStreams, target: ClientTarget, events: TransportEvents): Transport {
   let pair: StreamPair | undefined;
@@ -39,31 +39,31 @@ export function dialStreams(open: OpenStreams, target: ClientTarget, events: Tra
   const finish = (error?: unknown, abort = error !== undefined) => {
     if (done) return;
     done = true;
-    if (error !== undefined) events.error(asError(error));
+    if (error !== undefined) transport.events.error(asError(error));
     reader?.cancel().catch(ignore);
     const flushed = writer ? (abort ? writer.abort(error) : close()) : Promise.resolve();
     flushed
       .catch(ignore)
       .then(() => pair?.close?.())
       .catch(ignore);
-    events.close();
+    transport.events.closed();
   };
 
   const put = (chunk: Uint8Array) => {
     buffered += chunk.byteLength;
     writer!.write(chunk).then(() => {
       buffered -= chunk.byteLength;
-      if (buffered === 0 && !done) events.drain();
+      if (buffered === 0 && !done) transport.events.drained();
     }, finish);
   };
 
-  // One events.data() per chunk the stream yields, none while paused: the next read waits for
+  // One events.receive() per chunk the stream yields, none while paused: the next read waits for
   // resume(). The stream's end (the peer closed TCP) ends the connection.
   const pump = async (r: ReadableStreamDefaultReader<Uint8Array>) => {
     try {
       for (let next = await r.read(); !next.done && !done; next = await r.read()) {
         if (paused) await new Promise<void>((go) => (unpause = go));
-        if (!done) events.data(next.value);
+        if (!done) transport.events.receive(next.value);
       }
       finish();
     } catch (e) {
@@ -88,7 +88,8 @@ export function dialStreams(open: OpenStreams, target: ClientTarget, events: Tra
     .then(start)
     .catch(finish);
 
-  return {
+  const transport: Transport = {
+    events,
     write(chunks) {
       if (done || ending) return false;
       if (writer) for (const c of chunks) put(c);
@@ -117,4 +118,5 @@ export function dialStreams(open: OpenStreams, target: ClientTarget, events: Tra
     },
     remoteAddress: undefined,
   };
+  return transport;
 }

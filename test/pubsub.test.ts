@@ -43,7 +43,7 @@ class Fake implements Transport {
   gone(): void {
     if (this.reported) return;
     this.reported = true;
-    this.events.close();
+    this.events.closed();
   }
   pause(): void {}
   resume(): void {}
@@ -69,7 +69,7 @@ function server<T = unknown>(
   const open = (): { t: Fake; ws: ServerWebSocket<T> } => {
     const t = new Fake();
     t.events = core.accept(t);
-    t.events.data(Buffer.from(upgradeRequest("example.com", "/", KEY), "latin1"));
+    t.events.receive(Buffer.from(upgradeRequest("example.com", "/", KEY), "latin1"));
     return { t, ws: [...s.clients].at(-1)! };
   };
   return { server: s, open };
@@ -194,7 +194,7 @@ describe("topics", () => {
     const { open } = server({ message: (ws, data) => ws.publish("t", data) });
     const [a, b, c] = [open(), open(), open()];
     for (const { ws } of [a, b, c]) ws.subscribe("t");
-    a.t.events.data(Buffer.concat([text("1"), text("2")]));
+    a.t.events.receive(Buffer.concat([text("1"), text("2")]));
     expect(b.ws.publish("t", Uint8Array.of(0xff))).toBe(2);
     await tick();
     expect(a.t.frames().map(show)).toEqual(["2 \ufffd"]);
@@ -213,7 +213,7 @@ describe("topics", () => {
     a.ws.subscribe("t");
     b.ws.subscribe("t");
     b.ws.send("own");
-    a.t.events.data(Buffer.concat([text("x"), text("y")]));
+    a.t.events.receive(Buffer.concat([text("x"), text("y")]));
     await tick();
     expect(b.t.writes).toHaveLength(2);
     expect(b.t.frames().map(show)).toEqual(["1 own", "1 x", "1 x!", "1 y", "1 y!"]);
@@ -292,7 +292,7 @@ describe("backplane", () => {
     const [a, b] = [one.open(), one.open()];
     const c = two.open();
     for (const { ws } of [a, b, c]) ws.subscribe("t");
-    a.t.events.data(text("hello"));
+    a.t.events.receive(text("hello"));
     two.server.publish("t", "back");
     await tick();
     expect(a.t.frames().map(show)).toEqual(["1 back"]);

@@ -57,7 +57,7 @@ class FakeTransport implements Transport {
   gone(): void {
     if (this.reported) return;
     this.reported = true;
-    this.events.close();
+    this.events.closed();
   }
 
   pause(): void {
@@ -70,7 +70,7 @@ class FakeTransport implements Transport {
 
   /** The peer sends these bytes. */
   send(bytes: string | Uint8Array): void {
-    this.events.data(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
+    this.events.receive(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
   }
 
   /** Write i as text (a response head) */

@@ -19,10 +19,10 @@ const target: ClientTarget = { host: "127.0.0.1", port: 1, secure: false, url: n
 function counting(): TransportEvents & { closes: number } {
   return {
     closes: 0,
-    data() {},
-    drain() {},
+    receive() {},
+    drained() {},
     error() {},
-    close() {
+    closed() {
       this.closes++;
     },
   };
@@ -103,7 +103,7 @@ it.each([
   let closed = false;
   let feed!: ReadableStreamDefaultController<Uint8Array>;
   const events = { ...counting(), got: [] as number[] };
-  events.data = (chunk) => events.got.push(...chunk);
+  events.receive = (chunk) => events.got.push(...chunk);
   const transport = dialStreams(
     () => ({
       readable: new ReadableStream({ start: (c) => void (feed = c) }),
@@ -131,7 +131,7 @@ it.each([
 it("web streams: nothing is delivered while paused; resume() delivers the rest in order", async () => {
   let feed!: ReadableStreamDefaultController<Uint8Array>;
   const events = { ...counting(), got: [] as number[] };
-  events.data = (chunk) => events.got.push(...chunk);
+  events.receive = (chunk) => events.got.push(...chunk);
   const transport = dialStreams(
     () => ({
       readable: new ReadableStream({ start: (c) => void (feed = c) }),
@@ -173,7 +173,7 @@ it("node: no drain listener until a write is refused; then drain is reported and
     },
   });
   let drains = 0;
-  const t = wire(s, () => ({ ...counting(), drain: () => drains++ }));
+  const t = wire(s, () => ({ ...counting(), drained: () => drains++ }));
   expect(s.listenerCount("drain")).toBe(0);
   expect(t.write([Uint8Array.of(1, 2, 3, 4, 5)])).toBe(false);
   expect(s.listenerCount("drain")).toBe(1);
