@@ -286,10 +286,17 @@ const BACKED_UP = 16;
 const NEED_DRAIN = 32;
 const ACTIVE = 64;
 const ENDED = 128;
+// Above the flags: the pending deadline's kind (2 bits), then the close code handlers will see (the
+// core lets none past 4999, so the field stays a small integer).
+const DEADLINE_SHIFT = 8;
+const DEADLINE_MASK = 3 << DEADLINE_SHIFT;
+const CODE_SHIFT = 10;
 
 const empty = new Uint8Array(0);
 // How long a failed connection waits for the peer to close TCP after our close frame.
 const FAIL_LINGER = 250;
+// The timers of failed connections lingering: rare, so kept here rather than in a field of each.
+const lingering = new Map<SocketDriver<unknown>, ReturnType<typeof setTimeout>>();
 
 /** One open WebSocket as the server drives it: it owns the Session and the Transport. */
 export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, Driver<T> {
@@ -299,11 +306,9 @@ export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, D
   private readonly session: Session;
   // Made with the first received bytes: an idle connection never needs it.
   private events: SessionHandler | undefined;
-  // The booleans below, one bit each: a field each would cost every idle connection 8 bytes apiece.
-  private bits = 0;
-  private linger: ReturnType<typeof setTimeout> | undefined;
-  private deadline = 0;
-  private closeCode = 1006;
+  // The booleans below, the deadline's kind and the close code in one field: a field each would cost
+  // every idle connection 8 bytes apiece.
+  private bits = 1006 << CODE_SHIFT;
   private closeReason = "";
   // `throttle`: the buckets, and reading or writing held until they refill.
   private readonly limit: Throttle | undefined;
@@ -384,6 +389,19 @@ export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, D
   }
   private set ended(on: boolean) {
     this.setBit(ENDED, on);
+  }
+
+  private get deadline(): number {
+    return (this.bits & DEADLINE_MASK) >>> DEADLINE_SHIFT;
+  }
+  private set deadline(kind: number) {
+    this.bits = (this.bits & ~DEADLINE_MASK) | (kind << DEADLINE_SHIFT);
+  }
+  private get closeCode(): number {
+    return this.bits >>> CODE_SHIFT;
+  }
+  private set closeCode(code: number) {
+    this.bits = (this.bits & ((1 << CODE_SHIFT) - 1)) | (code << CODE_SHIFT);
   }
 
   private setBit(bit: number, on: boolean): void {
@@ -577,7 +595,11 @@ export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, D
   /** The transport is gone (closed, reset or destroyed). */
   closed(): void {
     if (this.readyState === CLOSED) return;
-    clearTimeout(this.linger);
+    const linger = lingering.get(this);
+    if (linger !== undefined) {
+      clearTimeout(linger);
+      lingering.delete(this);
+    }
     this.ctx.deadlines.delete(this);
     if (this.limit) this.ctx.deadlines.delete(this.limit);
     this.ctx.topics.leaveAll(this);
@@ -729,7 +751,11 @@ export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, D
     this.arm(CLOSE_WAIT, this.ctx.policy.closeTimeout);
     // 7.1.7: a failed connection is dropped soon after our close, sooner than the shared sweep's
     // tick; failures are rare enough for a timer of their own.
-    if (this.session.failed) this.linger = setTimeout(() => this.transport.destroy(), FAIL_LINGER);
+    if (this.session.failed)
+      lingering.set(
+        this,
+        setTimeout(() => this.transport.destroy(), FAIL_LINGER),
+      );
   }
 
   private armIdle(): void {
