@@ -96,7 +96,7 @@ export const DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 /** Payloads from this size on are written by reference next to their header, not copied. */
 export const COPY_LIMIT = 16 * 1024;
 const WHOLE = FLAG_FIRST | FLAG_FIN;
-// Session.bits: one field, not five, on every idle connection.
+// Session.bits: one field, not six, on every idle connection.
 const MODE_TEXT_BYTES = 1;
 const MODE_STREAM = 2;
 const MODE_BORROW = 4;
@@ -105,6 +105,8 @@ const MODE_CLIENT = 8;
 const SENDING_FRAGMENTED = 16;
 // Registered to give its slot back when collected (autoFree).
 const AUTO_FREE = 32;
+// The core's state (abi.ts STATE_*, 0-6) as last read, in the bits above the flags.
+const STATE_SHIFT = 6;
 // A frame's announced length sizes the message buffer, up to this much ahead of the data.
 const PREALLOCATE_MAX = 16 * 1024 * 1024;
 // An event record as u32 words.
@@ -145,7 +147,6 @@ const slots = new FinalizationRegistry<{ core: Core; ptr: number }>((slot) =>
 export class Session {
   readonly core: Core;
   private ptr: number;
-  private stateValue: number;
   private bits: number;
   // Made with the first frame queued: an idle connection has none.
   private out: Output | undefined;
@@ -183,6 +184,13 @@ export class Session {
     this.deflate = agreed;
     this.core.exports.sessionInflate(this.ptr, agreed.peerWindowBits, agreed.peerContext ? 1 : 0);
     if (!agreed.ownContext) this.deflater = Deflater.shared(this.core, agreed.ownWindowBits, agreed.level);
+  }
+
+  private get stateValue(): number {
+    return this.bits >>> STATE_SHIFT;
+  }
+  private set stateValue(state: number) {
+    this.bits = (this.bits & ((1 << STATE_SHIFT) - 1)) | (state << STATE_SHIFT);
   }
 
   get isClient(): boolean {
