@@ -161,6 +161,7 @@ function lineup(runtime: Runtime, options: Options, kind: Kind): Slot[] {
 /** What one measurement runs: a scenario's own run, or its run against a reference server. */
 interface Job {
   args: readonly string[];
+  v8Flags?: readonly string[];
   run(target: Target, timing: Timing): Promise<Result>;
   /** Checked once per server and mode before its first measurement. */
   probe?: (port: number) => Promise<void>;
@@ -169,6 +170,7 @@ interface Job {
 function contestantJob(scenario: Scenario): Job {
   return {
     args: scenario.serverArgs ?? [],
+    v8Flags: scenario.v8Flags,
     run: scenario.run,
     probe: scenario.kind === "pubsub" ? undefined : probeEcho,
   };
@@ -176,7 +178,7 @@ function contestantJob(scenario: Scenario): Job {
 
 // The memory scenario itself checks that every connection is upgraded and held.
 function floorJob(scenario: Scenario): Job {
-  return { args: scenario.serverArgs ?? [], run: scenario.run, probe: probeHold };
+  return { args: scenario.serverArgs ?? [], v8Flags: scenario.v8Flags, run: scenario.run, probe: probeHold };
 }
 
 // The handshakes scenario checks the --close mode's answers itself.
@@ -203,7 +205,7 @@ async function measureOnce(
   }
   let server: Running | undefined;
   try {
-    server = await start(label, spec, job.args);
+    server = await start(label, spec, job.args, job.v8Flags);
     // Every mode is probed once: a --deflate server must still echo a client that offers nothing.
     const key = [label, ...job.args].join(" ");
     if (job.probe !== undefined && !probed.has(key)) {

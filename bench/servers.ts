@@ -182,14 +182,24 @@ function canConnect(port: number): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server pinned to the server core and waits until it accepts connections. */
+/** The spec's arguments after its binary, with V8 flags where its runtime takes them. */
+export function withV8Flags(spec: ServerSpec, flags: readonly string[]): string[] {
+  const [, ...args] = spec.argv;
+  if (flags.length === 0 || spec.runtime === "bun") return args;
+  if (spec.runtime === "node") return [...flags, ...args];
+  // deno run [options] file: the flags go in before the file.
+  return [args[0], `--v8-flags=${flags.join(",")}`, ...args.slice(1)];
+}
+
 export async function start(
   name: string,
   spec: ServerSpec,
   extraArgs: readonly string[] = [],
+  v8Flags: readonly string[] = [],
   timeoutMs = 20_000,
 ): Promise<Running> {
   const port = await freePort();
-  const [, ...args] = spec.argv;
+  const args = withV8Flags(spec, v8Flags);
   const argv = [...pinArgs("server"), binary(spec.runtime), ...args, ...extraArgs, "--port", String(port)];
   const child = spawn("bash", ["-c", RAISE_FD_LIMIT, "bash", ...argv], {
     cwd: ROOT,

@@ -17,6 +17,7 @@ import {
 } from "../bench/report.ts";
 import { RawEchoCounter } from "../bench/scenarios/ceiling.ts";
 import type { Result, Scenario } from "../bench/scenarios/scenario.ts";
+import { REFERENCES, SERVERS, withV8Flags } from "../bench/servers.ts";
 
 const cell = (server: string, ...values: number[]): Cell => ({
   server,
@@ -178,5 +179,21 @@ describe("the report's references", () => {
     expect(smallLine).toMatch(/1,000,000 ±0\.0%\s+40% \/ 4\.0%$/);
     expect(memoryLine).toMatch(/5\.85 ±0\.9%\s+\+0\.45 \/ \u22120\.15$/);
     expect(out).toContain("memory: wasmsock-node \u2212 node-floor = +0.45 KiB/conn, target met");
+  });
+});
+
+describe("V8 flags for a scenario's servers", () => {
+  const capped = ["--max-semi-space-size=1"];
+
+  it("go before the script on Node, into --v8-flags on Deno, and nowhere on Bun; none leaves argv alone", () => {
+    expect(withV8Flags(SERVERS["wasmsock-node"], capped)).toEqual([...capped, "dist/examples/echo.js"]);
+    expect(withV8Flags(REFERENCES["deno-floor"], capped)).toEqual([
+      "run",
+      "--v8-flags=--max-semi-space-size=1",
+      "-A",
+      "bench/peers/deno-floor.ts",
+    ]);
+    expect(withV8Flags(SERVERS.bun, capped)).toEqual(["bench/peers/bun-echo.ts"]);
+    expect(withV8Flags(SERVERS.deno, [])).toEqual(["run", "-A", "bench/peers/deno-echo.ts"]);
   });
 });

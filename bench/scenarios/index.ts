@@ -63,6 +63,7 @@ export const SCENARIOS: Scenario[] = [
     extensions: "permessage-deflate; client_no_context_takeover; server_no_context_takeover",
   }),
   idleMemory(10_000, { name: "memory-deflate-context", extensions: "permessage-deflate" }),
+  idleMemory(10_000, { name: "memory-young-capped", cappedYoung: true }),
   // permessage-deflate, servers started with --deflate; sizes above the 1 KiB threshold ours and ws share.
   deflateEcho({
     name: "deflate-small",

@@ -41,6 +41,8 @@ export interface Scenario {
   describe: string;
   /** Extra server arguments (before --port); a server whose spec lacks one of them has no such mode. */
   serverArgs?: string[];
+  /** V8 flags for every server on Node or Deno, its floor included (JavaScriptCore takes none). */
+  v8Flags?: string[];
   run(target: Target, timing: Timing): Promise<Result>;
   /** Also measured on the runtime's floor server (bench/peers/*-floor.*): the memory scenarios. */
   floor?: boolean;
