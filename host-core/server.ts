@@ -228,8 +228,10 @@ const GONE = 4;
 
 const empty = new Uint8Array(0);
 
-/** Where a connection's bytes and events go: its handshake, then its WebSocket (SocketDriver). */
-/** One connection, from its first byte until its WebSocket opens or it is refused and gone. */
+/**
+ * One connection, from its first byte until its WebSocket opens or it is refused and gone; the
+ * adapter reports to it until then (transport.events), and to the SocketDriver from then on.
+ */
 class Accepted<T> implements TransportEvents, Expiring {
   private phase = READING;
   /** The head read so far; while the hook runs, the bytes that followed it. */
