@@ -54,20 +54,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function snapshot(pid: number, dir: string): Promise<string> {
   const before = new Set(readdirSync(dir));
   process.kill(pid, "SIGUSR2");
-  for (let waited = 0; waited < 60_000; waited += 100) {
-    await sleep(100);
+  // Streamed out in pieces: done once it ends its top-level object and has stopped growing.
+  let size = -1;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(300)) {
     const made = readdirSync(dir).find((f) => !before.has(f) && f.endsWith(".heapsnapshot"));
-    // Streamed out in pieces: done once it ends its top-level object and has stopped growing.
-    if (made) {
-      const path = join(dir, made);
-      let size = -1;
-      for (;;) {
-        const text = readFileSync(path, "latin1");
-        if (text.length === size && text.trimEnd().endsWith("]}")) return path;
-        size = text.length;
-        await sleep(300);
-      }
-    }
+    if (made === undefined) continue;
+    const path = join(dir, made);
+    const text = readFileSync(path, "latin1");
+    if (text.length === size && text.trimEnd().endsWith("]}")) return path;
+    size = text.length;
   }
   throw new Error("no heap snapshot within 60 s");
 }
