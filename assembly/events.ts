@@ -16,9 +16,11 @@ export function eventsProduced(): u32 {
 
 export function pushEvent(kind: u8, flags: u8, code: u32, ptr: usize, len: u32, aux: u32): void {
   const e = eventBase + eventCount * EVENT_SIZE;
-  store<u8>(e + EV_KIND, kind);
-  store<u8>(e + EV_FLAGS, flags);
-  store<u16>(e + EV_CODE, <u16>code);
+  // Kind, flags and code share the first word: one store, not three.
+  store<u32>(
+    e,
+    ((<u32>kind) << (EV_KIND * 8)) | ((<u32>flags) << (EV_FLAGS * 8)) | ((code & 0xffff) << (EV_CODE * 8)),
+  );
   store<u32>(e + EV_PTR, <u32>ptr);
   store<u32>(e + EV_LEN, len);
   store<u32>(e + EV_AUX, aux);

@@ -105,7 +105,7 @@ function decode(s: usize, p: usize, end: usize): u32 {
   while (p < end && !isSuspended() && (load<u8>(s + S_FLAGS) & (F_FAILED | F_CLOSE_RECEIVED)) == 0) {
     const state = load<u8>(s + S_STATE);
     if (state == ST_HEADER) {
-      const q = smallMessage(s, p, end);
+      const q = smallMessages(s, p, end);
       p = q > p ? q : readHeader(s, p, end);
     } else if (state == ST_DATA) p = readData(s, p, end);
     else p = readControl(s, p, end);
@@ -119,32 +119,41 @@ function decode(s: usize, p: usize, end: usize): u32 {
 // The common small message: one text or binary frame with FIN, no RSV bit and under 126 bytes,
 // masked at a server and not at a client (5.1), whole in this chunk, outside any fragmented message,
 // within the limits. It passes every check the frame state machine makes, so it is decoded without
-// it (on 32-byte frames the machine cost more than the work). Returns where it ended, or p when the
-// frame is not such a message.
-function smallMessage(s: usize, p: usize, end: usize): usize {
-  if (end - p < 2 || load<u8>(s + S_HDR_LEN) != 0 || load<u8>(s + S_MSG_OP) != 0) return p;
-  const b0 = <u32>load<u8>(p);
-  const b1 = <u32>load<u8>(p + 1);
-  const n = b1 & 0x7f;
-  if ((b0 != (0x80 | OP_TEXT) && b0 != (0x80 | OP_BINARY)) || n >= 126) return p;
-  const masked = (b1 & 0x80) != 0;
+// it (on 32-byte frames the machine cost more than the work). Decodes a run of them and returns where
+// it ended: at p when the frame there is not one, or after a text that failed the connection.
+function smallMessages(s: usize, p: usize, end: usize): usize {
+  if (load<u8>(s + S_HDR_LEN) != 0 || load<u8>(s + S_MSG_OP) != 0) return p;
   // The wrong masking for the role fails in the long way, with its own error.
-  if (masked == hasFlag(s, F_CLIENT)) return p;
+  const masked = !hasFlag(s, F_CLIENT);
   const head: usize = masked ? 6 : 2;
-  if (head + n > end - p) return p;
+  const b1Mask: u32 = masked ? 0x80 : 0;
+  // The largest length taken here: 125, or less under a lower limit. Read once per run, not per frame.
+  let most: u64 = 125;
   const maxFrame = load<u64>(s + S_MAX_FRAME);
   const maxMessage = load<u64>(s + S_MAX_MESSAGE);
-  if ((maxFrame != 0 && <u64>n > maxFrame) || (maxMessage != 0 && <u64>n > maxMessage)) return p;
-  const at = p + head;
-  if (b0 == (0x80 | OP_BINARY)) {
-    if (masked) mask(at, n, load<u32>(p + 2), 0);
-    pushEvent(KIND_BINARY, FLAG_FIRST | FLAG_FIN, 0, at, n, 0);
-  } else if (masked ? unmaskAscii(at, n, load<u32>(p + 2), 0) : asciiOnly(at, n)) {
-    pushEvent(KIND_TEXT, FLAG_FIRST | FLAG_FIN | FLAG_ASCII, 0, at, n, 0);
-  } else if (shortValid(at, n)) {
-    pushEvent(KIND_TEXT, FLAG_FIRST | FLAG_FIN, 0, at, n, 0);
-  } else fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
-  return at + n;
+  if (maxFrame != 0 && maxFrame < most) most = maxFrame;
+  if (maxMessage != 0 && maxMessage < most) most = maxMessage;
+  while (end - p >= head) {
+    const b0 = <u32>load<u8>(p);
+    const b1 = <u32>load<u8>(p + 1);
+    const n = b1 & 0x7f;
+    if ((b0 != (0x80 | OP_TEXT) && b0 != (0x80 | OP_BINARY)) || (b1 & 0x80) != b1Mask || <u64>n > most) break;
+    if (head + n > end - p) break;
+    const at = p + head;
+    p = at + n;
+    if (b0 == (0x80 | OP_BINARY)) {
+      if (masked) mask(at, n, load<u32>(at - 4), 0);
+      pushEvent(KIND_BINARY, FLAG_FIRST | FLAG_FIN, 0, at, n, 0);
+    } else if (masked ? unmaskAscii(at, n, load<u32>(at - 4), 0) : asciiOnly(at, n)) {
+      pushEvent(KIND_TEXT, FLAG_FIRST | FLAG_FIN | FLAG_ASCII, 0, at, n, 0);
+    } else if (shortValid(at, n)) {
+      pushEvent(KIND_TEXT, FLAG_FIRST | FLAG_FIN, 0, at, n, 0);
+    } else {
+      fail(s, ERR_INVALID_UTF8, CLOSE_INVALID_DATA);
+      break;
+    }
+  }
+  return p;
 }
 
 function headerSize(b1: u32): u32 {

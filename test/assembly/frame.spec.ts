@@ -309,6 +309,16 @@ describe("limits", () => {
     expectError(s, "82 0b", 1009, ERR_FRAME_TOO_LARGE);
   });
 
+  it("a limit under 125 bytes holds inside a run of small messages", () => {
+    const s = client();
+    sessionLimits(s, 0, 2);
+    expect<u32>(feed(s, bytes("82 02 0102 82 03 010203 82 01 01"))).toBe(2);
+    expect<u8>(kind(0)).toBe(KIND_BINARY);
+    expect<u8>(kind(1)).toBe(KIND_ERROR);
+    expect<u32>(aux(1)).toBe(ERR_MESSAGE_TOO_LARGE);
+    sessionFree(s);
+  });
+
   it("max message size counts every fragment", () => {
     const s = client();
     sessionLimits(s, 10, 15);
@@ -332,6 +342,18 @@ describe("UTF-8 in text messages (8.1)", () => {
 
   it("a message ending inside a code point fails with 1007", () => {
     expectError(client(), "81 02 e2 82", 1007, ERR_INVALID_UTF8);
+  });
+
+  it("a run of small messages stops at the invalid one: those before arrive, none after it", () => {
+    const s = client();
+    // "a", then ed a0 (a surrogate's lead), then "b" and "c" in the same chunk.
+    expect<u32>(feed(s, bytes("81 01 61 81 02 ed a0 81 01 62 82 01 63"))).toBe(2);
+    expect<u8>(kind(0)).toBe(KIND_TEXT);
+    expect<string>(payloadHex(0)).toBe("61");
+    expect<u8>(kind(1)).toBe(KIND_ERROR);
+    expect<u32>(aux(1)).toBe(ERR_INVALID_UTF8);
+    expect<u32>(sessionState(s)).toBe(STATE_FAILED);
+    sessionFree(s);
   });
 
   it("binary messages are not validated", () => {
