@@ -11,13 +11,13 @@ export function rssKiB(pid: number): number {
   return Number(m[1]);
 }
 
-/** CPU seconds (user + system, all threads) the process has used so far. */
-export function cpuSeconds(pid: number): number {
+/** CPU seconds in user space and in the kernel (all threads) the process has used so far. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   if (ticksPerSecond === 0) ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100;
   const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
   // Fields after the command name, which may itself contain spaces: utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  return { user: Number(fields[11]) / ticksPerSecond, system: Number(fields[12]) / ticksPerSecond };
 }
 
 /** True if `pid` holds the socket listening on 127.0.0.1:`port`, so we measure the server, not a wrapper. */

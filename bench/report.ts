@@ -132,15 +132,42 @@ export function ratio(row: Row): number | undefined {
  * generator's ceiling, their throughputs tie but what each spent on it does not. Throughput rows only.
  */
 export function ratioPerServerCpu(row: Row): number | undefined {
+  return ratioPerSpent(row, (r) => r.serverCpu);
+}
+
+/**
+ * The same in work per second of the server's user-space CPU: what the server's own code spent,
+ * without the kernel's share (system calls, TCP), which a server cannot make cheaper than the
+ * calls it needs.
+ */
+export function ratioPerServerUserCpu(row: Row): number | undefined {
+  return ratioPerSpent(row, (r) =>
+    r.serverCpu === undefined || r.serverSystemCpu === undefined
+      ? undefined
+      : r.serverCpu - r.serverSystemCpu,
+  );
+}
+
+function ratioPerSpent(row: Row, spent: (r: Result) => number | undefined): number | undefined {
   if (!row.scenario.higherIsBetter) return undefined;
   const perCpu = (c: Cell | undefined) => {
-    const s = c?.results.filter((r) => (r.serverCpu ?? 0) > 0) ?? [];
+    const s = c?.results.filter((r) => (spent(r) ?? 0) > 0) ?? [];
     return c === undefined || c.errors.length > 0 || s.length === 0
       ? undefined
-      : median(s.map((r) => r.value / r.serverCpu!));
+      : median(s.map((r) => r.value / spent(r)!));
   };
   const [a, b] = [perCpu(row.cells[0]), perCpu(row.cells[1])];
   return a === undefined || b === undefined ? undefined : a / b;
+}
+
+/** Each contestant's median share of its server CPU spent in the kernel, in the table's order. */
+export function kernelShares(row: Row): (number | undefined)[] {
+  return row.cells.map((c) => {
+    const s = c.results.filter((r) => (r.serverCpu ?? 0) > 0 && r.serverSystemCpu !== undefined);
+    return c.errors.length > 0 || s.length === 0
+      ? undefined
+      : median(s.map((r) => r.serverSystemCpu! / r.serverCpu!));
+  });
 }
 
 interface Column {
@@ -176,6 +203,16 @@ function columns(rows: Row[]): Column[] {
       ? [
           { header: `${names[0]}/${names[1]}`, cell: ratioCell },
           { header: "per srv cpu", cell: (r: Row) => ratioPerServerCpu(r)?.toFixed(2) ?? "", optional: true },
+          {
+            header: "per srv user cpu",
+            cell: (r: Row) => ratioPerServerUserCpu(r)?.toFixed(2) ?? "",
+            optional: true,
+          },
+          {
+            header: "srv in kernel",
+            cell: (r: Row) => (r.scenario.higherIsBetter ? each(kernelShares(r), formatFraction) : ""),
+            optional: true,
+          },
         ]
       : []),
     { header: floorName, cell: (r) => ref(r.floor, r.scenario.unit), optional: true },
@@ -208,6 +245,11 @@ function notes(rows: Row[]): string[] {
   }
   if (rows.some((r) => ratioPerServerCpu(r) !== undefined))
     out.push(`per srv cpu (${names}): the ratio of work per second of each server's own CPU`);
+  if (rows.some((r) => ratioPerServerUserCpu(r) !== undefined))
+    out.push(
+      `per srv user cpu: the same per second of user-space CPU only; "srv in kernel" (${names}): ` +
+        "each server's share of its CPU spent in the kernel (system time)",
+    );
   const ceiled = rows.filter((r) => r.ceiling !== undefined);
   if (ceiled.length > 0) {
     const ceiling = ceiled[0].ceiling!.server;

@@ -11,12 +11,14 @@ import { probeEcho, probeHold, probeRawEcho } from "./probe.ts";
 import {
   type Cell,
   FLOOR_TARGET_KIB,
+  kernelShares,
   median,
   ofCeiling,
   overFloor,
   type Row,
   ratio,
   ratioPerServerCpu,
+  ratioPerServerUserCpu,
   spread,
   table,
 } from "./report.ts";
@@ -216,7 +218,7 @@ async function measureOnce(
     cell.results.push(result);
     let cpu = "";
     if (result.serverCpu !== undefined) {
-      cpu = `  cpu srv ${result.serverCpu.toFixed(2)} gen ${result.generatorCpu!.toFixed(2)}`;
+      cpu = `  cpu srv ${result.serverCpu.toFixed(2)} (kernel ${result.serverSystemCpu!.toFixed(2)}) gen ${result.generatorCpu!.toFixed(2)}`;
       if (result.serverCore !== undefined)
         cpu += `  cores srv ${result.serverCore.toFixed(2)} gen ${result.generatorCore!.toFixed(2)}`;
       if (result.otherCpu! > 0.1) cpu += `  DISTURBED: other processes used ${result.otherCpu!.toFixed(2)}`;
@@ -284,8 +286,10 @@ function toJson(rows: Row[]) {
     higherIsBetter: row.scenario.higherIsBetter,
     ratio: ratio(row) ?? null,
     ratioPerServerCpu: ratioPerServerCpu(row) ?? null,
+    ratioPerServerUserCpu: ratioPerServerUserCpu(row) ?? null,
     servers: row.cells.map((c, i) => ({
       ...cellJson(c),
+      kernelShare: kernelShares(row)[i] ?? null,
       ...(row.floor === undefined ? {} : { overFloor: overFloor(row)[i] ?? null }),
       ...(row.ceiling === undefined ? {} : { ofCeiling: ofCeiling(row)[i] ?? null }),
     })),

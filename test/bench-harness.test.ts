@@ -9,10 +9,12 @@ import {
   ceilingBound,
   formatFraction,
   formatOverFloor,
+  kernelShares,
   ofCeiling,
   overFloor,
   type Row,
   ratioPerServerCpu,
+  ratioPerServerUserCpu,
   table,
 } from "../bench/report.ts";
 import { RawEchoCounter } from "../bench/scenarios/ceiling.ts";
@@ -143,6 +145,30 @@ describe("the report's references", () => {
       ratioPerServerCpu({ ...tied, cells: [tied.cells[0], { ...tied.cells[1], errors: ["x"] }] }),
     ).toBeUndefined();
     expect(table("node", [tied])).toMatch(/per srv cpu[\s\S]*\s1\.78\s/);
+  });
+
+  it("compares work per second of user-space CPU and prints each server's kernel share", () => {
+    const spent = (server: string, ...runs: [value: number, cpu: number, system: number][]): Cell => ({
+      server,
+      results: runs.map(([value, serverCpu, serverSystemCpu]) => ({
+        value,
+        serverCpu,
+        serverSystemCpu,
+        generatorCpu: 1,
+      })),
+      errors: [],
+    });
+    // Tied in throughput and in CPU; ours spends 0.2 of a core in user space, ws 0.4.
+    const row: Row = {
+      scenario: small.scenario,
+      cells: [spent("wasmsock-node", [100, 1, 0.8], [100, 1, 0.8]), spent("ws", [100, 1, 0.6])],
+    };
+    expect(ratioPerServerCpu(row)).toBeCloseTo(1);
+    expect(ratioPerServerUserCpu(row)).toBeCloseTo(2);
+    expect(kernelShares(row)).toEqual([0.8, 0.6]);
+    expect(table("node", [row])).toMatch(/per srv user cpu[\s\S]*\s2\.00\s[\s\S]*\s80% \/ 60%/);
+    // Readings without the split (an older result) give no user-space ratio.
+    expect(ratioPerServerUserCpu({ ...row, cells: [spent("a", [100, 1, 0.8]), cell("b")] })).toBeUndefined();
   });
 
   it("says which core bounded the ceiling", () => {

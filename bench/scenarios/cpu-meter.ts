@@ -1,10 +1,12 @@
 // CPU use over a measured interval: which side is saturated, and whether anything else ran.
 import { readFileSync } from "node:fs";
-import { cpuSeconds } from "../proc.ts";
+import { cpuTimes } from "../proc.ts";
 
 export interface CpuUse {
   /** Cores' worth of CPU, 1 = one core busy. */
   serverCpu: number;
+  /** The part of serverCpu spent in the kernel (system time): system calls, TCP, page faults. */
+  serverSystemCpu: number;
   generatorCpu: number;
   /** User+system time of the whole machine not spent by server or generator: other processes. */
   otherCpu: number;
@@ -45,7 +47,7 @@ function pinnedCore(pid: number): string | undefined {
 
 export function startCpuMeter(serverPid: number): CpuMeter {
   const t0 = performance.now();
-  const server0 = cpuSeconds(serverPid);
+  const server0 = cpuTimes(serverPid);
   const serverCore = pinnedCore(serverPid);
   const generatorCore = pinnedCore(process.pid);
   const stat0 = jiffies();
@@ -55,7 +57,9 @@ export function startCpuMeter(serverPid: number): CpuMeter {
       const wall = (performance.now() - t0) / 1000;
       const gen = process.cpuUsage(gen0);
       const stat = jiffies();
-      const serverCpu = (cpuSeconds(serverPid) - server0) / wall;
+      const server = cpuTimes(serverPid);
+      const serverSystemCpu = (server.system - server0.system) / wall;
+      const serverCpu = (server.user - server0.user) / wall + serverSystemCpu;
       const generatorCpu = (gen.user + gen.system) / 1e6 / wall;
       const machine = (processSeconds(stat.get("cpu")!) - processSeconds(stat0.get("cpu")!)) / wall;
       const core = (name: string | undefined) =>
@@ -64,6 +68,7 @@ export function startCpuMeter(serverPid: number): CpuMeter {
           : (busySeconds(stat.get(name)!) - busySeconds(stat0.get(name)!)) / wall;
       const use: CpuUse = {
         serverCpu,
+        serverSystemCpu,
         generatorCpu,
         otherCpu: Math.max(0, machine - serverCpu - generatorCpu),
       };

@@ -18,6 +18,8 @@ export interface Result {
   value: number;
   /** Server and generator CPU use over the measured interval, 1 = one core busy. */
   serverCpu?: number;
+  /** The part of serverCpu spent in the kernel. */
+  serverSystemCpu?: number;
   generatorCpu?: number;
   /** CPU used by other processes meanwhile: above ~0.1 the figure is disturbed. */
   otherCpu?: number;
