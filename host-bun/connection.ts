@@ -28,6 +28,11 @@ export class BunConnection implements Transport {
     return this.socket?.remoteAddress;
   }
 
+  /** Bun hands each read over in an ArrayBuffer of its own, which it does not touch again. */
+  get givesChunks(): boolean {
+    return true;
+  }
+
   get bufferedAmount(): number {
     return this.queue?.bufferedAmount ?? 0;
   }

@@ -424,7 +424,7 @@ export class ClientWebSocket<O extends ClientOptions = ClientOptions> extends Ev
       if (chunk.length === 0) return;
     }
     const wasOpen = !this.session.closeSent && !this.session.failed;
-    this.session.receive(chunk, this.handler);
+    this.session.receive(chunk, this.handler, this.connection.givesChunks === true);
     this.flush();
     if (!wasOpen) return;
     // 7.1.7: failing the connection, our close goes out, then TCP ends at once; the server gets a

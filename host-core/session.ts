@@ -239,18 +239,27 @@ export class Session {
     if (this.ptr !== 0) this.stateValue = this.core.exports.sessionState(this.ptr);
   }
 
-  /** Decodes received bytes, reporting to handler synchronously. Automatic replies are queued. */
-  receive(bytes: Uint8Array, handler: SessionHandler): void {
+  /**
+   * Decodes received bytes, reporting to handler synchronously. Automatic replies are queued. With
+   * `given`, the bytes are the session's to keep and change (a Transport's `givesChunks`): whole
+   * messages are unmasked back into them and handed out as views of them, not in a copy.
+   */
+  receive(bytes: Uint8Array, handler: SessionHandler, given = false): void {
     for (let off = 0; off < bytes.length && this.reading(); off += INPUT_CAP) {
       // A whole chunk is not viewed: on JavaScriptCore that would give it an ArrayBuffer of its own.
       const piece = off === 0 && bytes.length <= INPUT_CAP ? bytes : bytes.subarray(off, off + INPUT_CAP);
       this.core.u8.set(piece, this.core.inputPtr);
-      this.receiveInput(piece.length, handler);
+      this.decodeInput(piece.length, handler, given ? piece : undefined);
     }
   }
 
   /** Decodes len bytes the host already placed at the core's input region (core.inputPtr). */
   receiveInput(len: number, handler: SessionHandler): void {
+    this.decodeInput(len, handler, undefined);
+  }
+
+  /** `given`: where the input came from, the session's to write into and view. */
+  private decodeInput(len: number, handler: SessionHandler, given: Uint8Array | undefined): void {
     if (!this.reading()) return;
     const core = this.core;
     let count = core.exports.receive(this.ptr, core.inputPtr, len);
@@ -259,7 +268,7 @@ export class Session {
     core.refresh();
     if (this.isClient) core.keysDrawn();
     // A suspended call continues once its events (views of the inflater's ring) are handled.
-    while (this.dispatch(count, len, handler) && this.ptr !== 0) {
+    while (this.dispatch(count, len, handler, given) && this.ptr !== 0) {
       count = core.exports.resume(this.ptr);
       core.refresh();
       if (this.isClient) core.keysDrawn();
@@ -290,7 +299,12 @@ export class Session {
   }
 
   /** True when the call's last event was KIND_SUSPEND. */
-  private dispatch(count: number, inputLen: number, h: SessionHandler): boolean {
+  private dispatch(
+    count: number,
+    inputLen: number,
+    h: SessionHandler,
+    given: Uint8Array | undefined,
+  ): boolean {
     const core = this.core;
     const inputPtr = core.inputPtr;
     const mode = this.bits;
@@ -334,9 +348,22 @@ export class Session {
               // From this message to the end of the chunk's last whole one: the pieces of a message
               // split across chunks are copied where it is assembled.
               const end = lastWholeEnd(u32, e, (count - 1 - i) * EVENT_WORDS, inputPtr + inputLen);
-              chunk = mode & MODE_BORROW ? lentCopy(u8, ptr, end - ptr) : u8.slice(ptr, end);
+              // Only where the messages fill at least half of its buffer, all of which a kept view pins.
+              if (
+                given !== undefined &&
+                !(mode & MODE_BORROW) &&
+                2 * (end - ptr) >= given.buffer.byteLength
+              ) {
+                // Back where they came from, which is still in cache, rather than to new memory. A
+                // client's are unchanged: servers do not mask (5.1).
+                if (!(mode & MODE_CLIENT)) given.set(u8.subarray(ptr, end), ptr - inputPtr);
+                chunk = given;
+                chunkStart = given.byteOffset - inputPtr;
+              } else {
+                chunk = mode & MODE_BORROW ? lentCopy(u8, ptr, end - ptr) : u8.slice(ptr, end);
+                chunkStart = chunk.byteOffset - ptr;
+              }
               chunkBuffer = chunk.buffer;
-              chunkStart = chunk.byteOffset - ptr;
             }
             h.message?.(new Uint8Array(chunkBuffer, chunkStart + ptr, len), isBinary);
           }

@@ -533,19 +533,24 @@ export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, D
   open(rest: Uint8Array): void {
     this.armIdle();
     this.cork(() => this.runOpen());
-    if (rest.length > 0) this.receive(rest);
+    // Not given: with handleUpgrade a framework hands it over.
+    if (rest.length > 0) this.take(rest, false);
   }
 
   /** One received chunk: decode, dispatch, then one write for everything queued meanwhile. */
   receive(chunk: Uint8Array): void {
+    this.take(chunk, this.transport.givesChunks === true);
+  }
+
+  private take(chunk: Uint8Array, given: boolean): void {
     this.active = true;
     this.ctx.touch(this.ws);
-    if (this.limit?.in) this.metered(chunk);
-    else this.decode(chunk);
+    if (this.limit?.in) this.metered(chunk, given);
+    else this.decode(chunk, given);
   }
 
   /** `throttle.in`: what the bucket allows is decoded now; the rest waits, and reading stops. */
-  private metered(chunk: Uint8Array): void {
+  private metered(chunk: Uint8Array, given: boolean): void {
     const limit = this.limit!;
     if (limit.inbound) {
       limit.inbound = concat(limit.inbound, chunk);
@@ -558,13 +563,13 @@ export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, D
       this.ctx.deadlines.set(limit, limit.in!.wait);
     }
     limit.in!.take(n);
-    if (n > 0) this.decode(n === chunk.length ? chunk : chunk.subarray(0, n));
+    if (n > 0) this.decode(n === chunk.length ? chunk : chunk.subarray(0, n), given);
   }
 
-  private decode(chunk: Uint8Array): void {
+  private decode(chunk: Uint8Array, given: boolean): void {
     this.batching = true;
     try {
-      this.session.receive(chunk, (this.events ??= new SessionEvents(this, this.ws, this.route)));
+      this.session.receive(chunk, (this.events ??= new SessionEvents(this, this.ws, this.route)), given);
     } finally {
       // Also when a handler threw: what it queued before leaves now, not with the next chunk.
       this.batching = false;
@@ -643,7 +648,7 @@ export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, D
       const n = Math.min(waiting.length, limit.in!.available());
       limit.inbound = n < waiting.length ? waiting.subarray(n) : undefined;
       limit.in!.take(n);
-      if (n > 0) this.decode(waiting.subarray(0, n));
+      if (n > 0) this.decode(waiting.subarray(0, n), false);
       if (!limit.inbound && !this.userPaused && !this.throttled) this.transport.resume();
     }
     if (limit.outboundBytes > 0) this.flush();

@@ -18,6 +18,12 @@ export interface Transport {
   /** Stops reading: the peer's TCP window fills and holds what it sends. */
   pause(): void;
   resume(): void;
+  /**
+   * True when each chunk given to `events.receive` is the receiver's to keep and change: a buffer
+   * of its own per read that the runtime does not touch again (Node's sockets, Bun's). Sessions
+   * then unmask whole messages in it and hand out views of it instead of copies.
+   */
+  readonly givesChunks?: boolean;
   /** The peer's address, when the runtime knows it. */
   readonly remoteAddress: string | undefined;
   /**
@@ -29,7 +35,7 @@ export interface Transport {
 
 /** What an adapter reports about its Transport, in the order it happens. */
 export interface TransportEvents {
-  /** Bytes received; the view is valid only during the call (adapters may reuse it). */
+  /** Bytes received; the view is valid only during the call (adapters may reuse it) unless given. */
   receive(chunk: Uint8Array): void;
   /** Everything written has been handed to the OS. */
   drained(): void;

@@ -7,7 +7,7 @@
 // An idle connection costs one NodeConnection and its place in the stream's listeners: the listeners
 // are functions shared by every stream (they find their connection through the stream), the queue
 // and the `drain` listener come with the first write the stream does not take at once.
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import { WriteQueue } from "../host-core/write-queue.ts";
@@ -76,6 +76,11 @@ class NodeConnection implements Transport {
 
   resume(): void {
     this.s.resume();
+  }
+
+  /** A socket's reads (net or tls) each come in a buffer of their own; any other stream's may not. */
+  get givesChunks(): boolean {
+    return this.s instanceof Socket;
   }
 
   /** Kept once known: node forgets a socket's peer once it is closed. */

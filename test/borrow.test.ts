@@ -108,6 +108,66 @@ describe("default mode", () => {
     }
   });
 
+  it("with given chunks, a whole message is a view of the chunk it came in, unmasked there, and keeps its bytes", () => {
+    const session = open({ textAs: "bytes" });
+    const kept: Uint8Array[] = [];
+    const expected: Sent[] = [];
+    for (let round = 0; round < 3; round++) {
+      const { wire, sent } = traffic();
+      expected.push(...sent);
+      for (let off = 0; off < wire.length; ) {
+        // Each read in a buffer of its own, as Node and Bun hand them over.
+        const chunk = Uint8Array.from(wire.subarray(off, off + 1 + Math.floor(Math.random() * 150_000)));
+        session.receive(chunk, { message: (data) => void kept.push(data as Uint8Array) }, true);
+        off += chunk.length;
+      }
+    }
+    expect(kept.length).toBe(expected.length);
+    for (const [i, data] of kept.entries())
+      expect(Buffer.from(data).equals(expected[i].bytes), `message ${i}`).toBe(true);
+    expect(kept.every((m) => m.constructor === Uint8Array)).toBe(true);
+  });
+
+  it("a given chunk is viewed where its whole messages fill half of it, else they are copied out", () => {
+    const session = open({ textAs: "bytes" });
+    const small = [randomBytes(40), randomBytes(700), randomBytes(9)];
+    const chunk = Uint8Array.from(Buffer.concat(small.map((p) => frame(OP_BINARY, p))));
+    const kept: Uint8Array[] = [];
+    const handler = { message: (data: string | Uint8Array) => void kept.push(data as Uint8Array) };
+    session.receive(chunk, handler, true);
+    expect(kept.map((m) => m.buffer === chunk.buffer)).toEqual([true, true, true]);
+    // The last 10 KB of a 20 KB message, then 9 bytes: those 9, if kept, must not pin 10 KB.
+    const big = randomBytes(20_000);
+    const wire = Buffer.concat([frame(OP_BINARY, big), frame(OP_BINARY, small[2])]);
+    session.receive(Uint8Array.from(wire.subarray(0, 10_000)), handler, true);
+    const rest = Uint8Array.from(wire.subarray(10_000));
+    session.receive(rest, handler, true);
+    expect(kept.length).toBe(5);
+    expect(Buffer.from(kept[3]).equals(big)).toBe(true);
+    expect(Buffer.from(kept[4]).equals(small[2])).toBe(true);
+    expect(kept[4].buffer).not.toBe(rest.buffer);
+    expect(kept[4].buffer.byteLength).toBeLessThan(100);
+  });
+
+  it("a client's given chunk is viewed as it came: servers do not mask", () => {
+    const session = new Session({ role: "client", core: createCore("simd"), textAs: "bytes" });
+    const payloads = [Buffer.from("hello"), randomBytes(3000)];
+    const chunk = Uint8Array.from(
+      Buffer.concat([
+        Buffer.from([0x81, 5]),
+        payloads[0],
+        Buffer.from([0x82, 126, 3000 >> 8, 3000 & 0xff]),
+        payloads[1],
+      ]),
+    );
+    const before = Buffer.from(chunk);
+    const kept: Uint8Array[] = [];
+    session.receive(chunk, { message: (data) => void kept.push(data as Uint8Array) }, true);
+    expect(kept.map((m) => m.buffer === chunk.buffer)).toEqual([true, true]);
+    expect(kept.map((m) => Buffer.from(m).equals(payloads[kept.indexOf(m)]))).toEqual([true, true]);
+    expect(Buffer.from(chunk).equals(before)).toBe(true);
+  });
+
   it("no two large binary messages share memory", () => {
     const session = open({});
     const buffers = new Set<ArrayBufferLike>();

@@ -45,6 +45,11 @@ const options: Record<string, Omit<ServeOptions, "handler">> = {
 };
 
 const servers: Record<string, Server> = {};
+// `!hold N`: the connection's next N messages, kept until the last arrives, then sent back in order.
+const holding = new WeakMap<
+  Socket,
+  { count: number; kept: [data: string | Uint8Array, isBinary: boolean][] }
+>();
 const utf8 = new TextDecoder();
 const log = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
@@ -61,7 +66,14 @@ function handler(server: string): Handler {
       if (ws.path.startsWith("/throw-open")) throw new Error("open failed on purpose");
     },
     message: (ws, data, isBinary) => {
-      if (typeof data === "string" && data.startsWith("!")) command(server, ws, data.slice(1).split(" "));
+      const hold = holding.get(ws);
+      if (hold) {
+        hold.kept.push([data, isBinary]);
+        if (hold.kept.length < hold.count) return;
+        holding.delete(ws);
+        for (const [kept, binary] of hold.kept) ws.send(kept, { binary });
+      } else if (typeof data === "string" && data.startsWith("!"))
+        command(server, ws, data.slice(1).split(" "));
       else ws.send(data, { binary: isBinary });
     },
     close: (ws, code, reason) => seen(server, "close", ws, { code, reason }),
@@ -119,6 +131,9 @@ function command(server: string, ws: Socket, [name, ...args]: string[]): void {
       break;
     case "ping":
       ws.ping(args.join(" "));
+      break;
+    case "hold":
+      holding.set(ws, { count: Number(args[0]), kept: [] });
       break;
     case "terminate":
       ws.terminate();

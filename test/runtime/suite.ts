@@ -186,6 +186,27 @@ export function runtimeSuite(runtime: string, command: string[]): void {
         await raw.closed();
       });
 
+      it("messages a handler keeps hold their bytes while later reads arrive, whole in a read or split", async () => {
+        const raw = await upgraded(port("echo"), tag());
+        const sizes = [5, 300, 20_000, 70_000, 17, 4_000, 200_000, 1, 9_000, 65_536, 3, 120];
+        const sent: FrameSpec[] = sizes.map((n, i) =>
+          i % 2
+            ? { op: Op.binary, payload: randomBytes(n) }
+            : { op: Op.text, payload: Buffer.from(textOf(n)) },
+        );
+        raw.send(encodeFrame({ op: Op.text, payload: utf8(`!hold ${sent.length}`) }, true));
+        // A write apiece, a moment apart, so the server reads them in reads of their own.
+        for (const f of sent) {
+          raw.send(encodeFrame(f, true));
+          await sleep(5);
+        }
+        for (const [i, f] of sent.entries()) {
+          const got = await raw.next();
+          expect(got.op, `message ${i}`).toBe(f.op);
+          expect(got.payload.equals(f.payload!), `message ${i} of ${sizes[i]} bytes`).toBe(true);
+        }
+      });
+
       it("clients that leave before they are accepted are not reported, and the next one is served at once", async () => {
         const before = fixture.stderr;
         const busy = await wsClient(port("echo"), tag());
