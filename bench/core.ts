@@ -2,12 +2,12 @@
 // Receiver and a plain Buffer.copy, in one process, on identical pre-built masked byte streams.
 // Usage: npx tsx bench/core.ts [--rounds N] [--min-ms MS] [--json FILE]
 //
-// Fairness: each contender is fed the same stream in the same 64 KiB views. ws unmasks the Buffer it
-// is given in place, and Session, given the chunk as our Node and Bun adapters give it a socket's
-// read (Transport.givesChunks), writes what it unmasked in WASM memory back into it; so before
-// every timed pass the pristine stream is copied into the work buffer outside the timed region, for
-// every contender alike; the views over the work buffer are built once, so no contender pays for
-// slicing. Each measurement repeats passes until at least --min-ms of fed time; rounds rotate the
+// Fairness: each contender is fed the same stream in the same 64 KiB chunks, each in a buffer of its
+// own as a socket's reads are. ws unmasks the Buffer it is given in place, and Session, given the
+// chunk as our Node and Bun adapters give it a read (Transport.givesChunks), writes what it unmasked
+// in WASM memory back into it; so before every timed pass the pristine stream is copied into the
+// chunks outside the timed region, for every contender alike, and the chunks are made once, so no
+// contender pays for slicing. Each measurement repeats passes until at least --min-ms of fed time; rounds rotate the
 // contender order and the median of the rounds is reported.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -204,15 +204,24 @@ function copy(): Contender {
 
 interface Prepared {
   stream: Stream;
-  work: Buffer;
+  /** The stream in 64 KiB chunks, each in an ArrayBuffer of its own as a socket's reads come. */
   views: Buffer[];
 }
 
 function prepare(stream: Stream): Prepared {
-  const work = Buffer.allocUnsafe(stream.bytes.length);
   const views: Buffer[] = [];
-  for (let off = 0; off < work.length; off += CHUNK) views.push(work.subarray(off, off + CHUNK));
-  return { stream, work, views };
+  for (let off = 0; off < stream.bytes.length; off += CHUNK) {
+    // alloc, not from(): a small last chunk would come out of Buffer's shared pool.
+    const chunk = Buffer.alloc(Math.min(CHUNK, stream.bytes.length - off));
+    stream.bytes.copy(chunk, 0, off);
+    views.push(chunk);
+  }
+  return { stream, views };
+}
+
+/** Untimed: the pristine (still masked) stream back in every chunk. */
+function refill(p: Prepared): void {
+  for (let i = 0, off = 0; i < p.views.length; i++, off += CHUNK) p.stream.bytes.copy(p.views[i], 0, off);
 }
 
 /** Seconds per pass over the stream. */
@@ -222,7 +231,7 @@ function measure(p: Prepared, who: Contender, minMs: number): number {
   let ns = 0n;
   const { views } = p;
   do {
-    p.stream.bytes.copy(p.work); // untimed: a pristine (still masked) stream for every pass
+    refill(p);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < views.length; i++) who.feed(views[i]);
     ns += process.hrtime.bigint() - t0;
