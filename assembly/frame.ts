@@ -19,6 +19,7 @@ import {
   FLAG_FIN,
   FLAG_FIRST,
   FLAG_RSV1,
+  INPUT_CAP,
   KIND_BINARY,
   KIND_CLOSE,
   KIND_PING,
@@ -84,14 +85,43 @@ const ST_CONTROL: u8 = 2;
 // Decodes one received chunk at [ptr, ptr+len) for session s, unmasking payloads in place.
 // Returns the number of events written to the event table.
 export function receive(s: usize, ptr: usize, len: u32): u32 {
+  holdSplit = false;
   resetEvents();
   callStarted();
   return decode(s, ptr, ptr + len);
 }
 
+// As receive(), for a chunk that more input follows at once (a read larger than the input region,
+// fed in pieces): it stops before a frame that runs past the chunk but would fit the region whole,
+// and stoppedAt() says where. The host starts the next piece there, so such a frame arrives whole
+// instead of in two pieces that are then copied together.
+export function receivePart(s: usize, ptr: usize, len: u32): u32 {
+  holdSplit = true;
+  resetEvents();
+  callStarted();
+  return decode(s, ptr, ptr + len);
+}
+
+/** Where the last receive(), receivePart() or resume() stopped in the input region. */
+export function stoppedAt(): usize {
+  return resumeAt;
+}
+
+/**
+ * How many bytes of the frame in progress come before the next frame's header: 0 at a header, -1
+ * (as i32) when that is not known here (a header in part gathered, or 4 GiB or more to go).
+ */
+export function frameLeft(s: usize): u32 {
+  if (load<u8>(s + S_STATE) == ST_HEADER) return load<u8>(s + S_HDR_LEN) == 0 ? 0 : 0xffffffff;
+  const left = load<u64>(s + S_REMAINING);
+  return left < 0xffffffff ? <u32>left : 0xffffffff;
+}
+
 // Where a suspended call (KIND_SUSPEND) stopped in the input region.
 let resumeAt: usize = 0;
 let resumeEnd: usize = 0;
+// Set by receivePart() for its call and the resume() calls that continue it.
+let holdSplit = false;
 
 // Continues the call that ended with KIND_SUSPEND, once the host consumed its events.
 export function resume(s: usize): u32 {
@@ -105,6 +135,7 @@ function decode(s: usize, p: usize, end: usize): u32 {
   while (p < end && !isSuspended() && (load<u8>(s + S_FLAGS) & (F_FAILED | F_CLOSE_RECEIVED)) == 0) {
     const state = load<u8>(s + S_STATE);
     if (state == ST_HEADER) {
+      if (holdSplit && runsPast(s, p, end)) break;
       const q = smallMessages(s, p, end);
       p = q > p ? q : readHeader(s, p, end);
     } else if (state == ST_DATA) p = readData(s, p, end);
@@ -154,6 +185,23 @@ function smallMessages(s: usize, p: usize, end: usize): usize {
     }
   }
   return p;
+}
+
+// Whether the frame whose header starts at p ends after `end` though it would fit the input region.
+// A header is at most 14 bytes, so one cut short always fits.
+function runsPast(s: usize, p: usize, end: usize): bool {
+  if (load<u8>(s + S_HDR_LEN) != 0) return false;
+  const avail = <u64>(end - p);
+  if (avail < 2) return true;
+  const b1 = <u32>load<u8>(p + 1);
+  const head = headerSize(b1);
+  if (avail < head) return true;
+  const len7 = b1 & 0x7f;
+  // A 64-bit length with its top bit set (which startFrame fails) may wrap the sum: then no stop.
+  const plen: u64 =
+    len7 < 126 ? len7 : len7 == 126 ? bswap<u16>(load<u16>(p + 2)) : bswap<u64>(load<u64>(p + 2));
+  const size = <u64>head + plen;
+  return size > avail && size <= INPUT_CAP;
 }
 
 function headerSize(b1: u32): u32 {

@@ -4,7 +4,7 @@ import { eventBase, hsBase, inputBase, keyPoolBase, keyStateBase, outputBase, se
 export { acceptKey } from "./accept";
 export { closeCodeValid, closeOwed } from "./close";
 export { frame, header } from "./encode";
-export { receive, resume } from "./frame";
+export { frameLeft, receive, receivePart, resume, stoppedAt } from "./frame";
 export { clientRequest, clientResponse } from "./handshake-client";
 export { parseRequest } from "./handshake-server";
 export { mask } from "./mask";

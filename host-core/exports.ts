@@ -21,6 +21,12 @@ export interface CoreExports {
   receive(s: number, ptr: number, len: number): number;
   /** Continues a receive() whose last event was KIND_SUSPEND; the input region must be unchanged. */
   resume(s: number): number;
+  /** receive() for a piece that more input follows: stops before a frame that would fit whole. */
+  receivePart(s: number, ptr: number, len: number): number;
+  /** Where the last receive(), receivePart() or resume() stopped in the input region. */
+  stoppedAt(): number;
+  /** Bytes of the frame in progress before the next header: 0 at one, -1 when not known. */
+  frameLeft(s: number): number;
   frame(s: number, first: number, len: number): number;
   header(s: number, first: number, len: number): number;
   /** The close frame this session owes its peer, written at sendPtr; 0 when none is owed. */

@@ -125,6 +125,9 @@ const SEND_ROOM = SEND_CAP - SEND_PAYLOAD;
 // of its own, which also pins no chunk when a handler keeps it.
 const COPY_SMALL = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 const COPY_SMALL_MAX = 64;
+// How many frame headers of a read larger than the input region are read to decide whether its
+// messages are viewed: reads that large (Bun's, under load) hold a few dozen large messages.
+const VIEW_SCAN_FRAMES = 64;
 
 // U+FEFF at the start of a message is content, not a byte-order mark.
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -245,34 +248,98 @@ export class Session {
    * messages are unmasked back into them and handed out as views of them, not in a copy.
    */
   receive(bytes: Uint8Array, handler: SessionHandler, given = false): void {
-    for (let off = 0; off < bytes.length && this.reading(); off += INPUT_CAP) {
-      // A whole chunk is not viewed: on JavaScriptCore that would give it an ArrayBuffer of its own.
-      const piece = off === 0 && bytes.length <= INPUT_CAP ? bytes : bytes.subarray(off, off + INPUT_CAP);
-      this.core.u8.set(piece, this.core.inputPtr);
-      this.decodeInput(piece.length, handler, given ? piece : undefined);
+    const core = this.core;
+    const n = bytes.length;
+    // A whole chunk is not viewed: on JavaScriptCore that would give it an ArrayBuffer of its own.
+    if (n <= INPUT_CAP) {
+      if (!this.reading()) return;
+      core.u8.set(bytes, core.inputPtr);
+      this.decodeInput(n, handler, given ? bytes : undefined, false, false);
+      return;
+    }
+    // A larger read goes in pieces, each ending before a frame that would run past it (receivePart),
+    // so messages that fit a piece stay whole and, when given, are viewed where they came from.
+    const viewAll = given && 2 * this.viewableIn(bytes) >= bytes.buffer.byteLength;
+    for (let off = 0; off < n && this.reading(); ) {
+      const piece = bytes.subarray(off, off + INPUT_CAP);
+      core.u8.set(piece, core.inputPtr);
+      off += this.decodeInput(piece.length, handler, given ? piece : undefined, n - off > INPUT_CAP, viewAll);
     }
   }
 
   /** Decodes len bytes the host already placed at the core's input region (core.inputPtr). */
   receiveInput(len: number, handler: SessionHandler): void {
-    this.decodeInput(len, handler, undefined);
+    if (this.reading()) this.decodeInput(len, handler, undefined, false, false);
   }
 
-  /** `given`: where the input came from, the session's to write into and view. */
-  private decodeInput(len: number, handler: SessionHandler, given: Uint8Array | undefined): void {
-    if (!this.reading()) return;
+  /**
+   * `given`: where the input came from, the session's to write into and view; `viewAll`: view its
+   * whole messages whatever part of its buffer they fill. With `more`, the input is a piece that
+   * more follows. Returns how much of the input was decoded; the rest starts the next piece.
+   */
+  private decodeInput(
+    len: number,
+    handler: SessionHandler,
+    given: Uint8Array | undefined,
+    more: boolean,
+    viewAll: boolean,
+  ): number {
     const core = this.core;
-    let count = core.exports.receive(this.ptr, core.inputPtr, len);
+    const exports = core.exports;
+    let count = more
+      ? exports.receivePart(this.ptr, core.inputPtr, len)
+      : exports.receive(this.ptr, core.inputPtr, len);
+    // Read before any handler runs: a handler may make calls of its own into the core.
+    let used = exports.stoppedAt() - core.inputPtr;
     // The core may grow its memory in the call: inflaters are allocated as compressed messages
     // arrive, control blocks as a control frame is split across chunks.
     core.refresh();
     if (this.isClient) core.keysDrawn();
     // A suspended call continues once its events (views of the inflater's ring) are handled.
-    while (this.dispatch(count, len, handler, given) && this.ptr !== 0) {
-      count = core.exports.resume(this.ptr);
+    while (this.dispatch(count, len, handler, given, viewAll) && this.ptr !== 0) {
+      count = exports.resume(this.ptr);
+      used = exports.stoppedAt() - core.inputPtr;
       core.refresh();
       if (this.isClient) core.keysDrawn();
     }
+    return used;
+  }
+
+  /**
+   * How many bytes of a read larger than the input region would be views of it: the payloads of its
+   * whole, uncompressed messages that fit a piece and are handed out as bytes, read from the frame
+   * headers up to half its buffer or VIEW_SCAN_FRAMES frames.
+   */
+  private viewableIn(bytes: Uint8Array): number {
+    const mode = this.bits;
+    if (mode & (MODE_BORROW | MODE_STREAM)) return 0;
+    let at = this.core.exports.frameLeft(this.ptr);
+    if (at < 0) return 0;
+    const n = bytes.length;
+    const half = bytes.buffer.byteLength / 2;
+    let sum = 0;
+    for (let frames = 0; frames < VIEW_SCAN_FRAMES && sum < half && at + 2 <= n; frames++) {
+      const b0 = bytes[at];
+      const b1 = bytes[at + 1];
+      const len7 = b1 & 0x7f;
+      const head = (len7 < 126 ? 2 : len7 === 126 ? 4 : 10) + (b1 & 0x80 ? 4 : 0);
+      if (at + head > n) break;
+      // A 64-bit length is at least 64 KiB: such a frame is never one piece, and ends the count.
+      if (len7 === 127) break;
+      const len = len7 < 126 ? len7 : (bytes[at + 2] << 8) | bytes[at + 3];
+      at += head + len;
+      if (at > n) break;
+      const op = b0 & 0x0f;
+      // FIN and no RSV bit: a message of one frame, not compressed.
+      if (
+        (b0 & 0xf0) === B0_FIN &&
+        (op === OP_BINARY || (op === OP_TEXT && mode & MODE_TEXT_BYTES)) &&
+        head + len <= INPUT_CAP &&
+        !(COPY_SMALL && len <= COPY_SMALL_MAX)
+      )
+        sum += len;
+    }
+    return sum;
   }
 
   /** The same as receive(), collecting what happened as event objects. */
@@ -304,6 +371,7 @@ export class Session {
     inputLen: number,
     h: SessionHandler,
     given: Uint8Array | undefined,
+    viewAll: boolean,
   ): boolean {
     const core = this.core;
     const inputPtr = core.inputPtr;
@@ -352,7 +420,7 @@ export class Session {
               if (
                 given !== undefined &&
                 !(mode & MODE_BORROW) &&
-                2 * (end - ptr) >= given.buffer.byteLength
+                (viewAll || 2 * (end - ptr) >= given.buffer.byteLength)
               ) {
                 // Back where they came from, which is still in cache, rather than to new memory. A
                 // client's are unchanged: servers do not mask (5.1).

@@ -150,6 +150,65 @@ describe("default mode", () => {
     expect(kept[4].buffer.byteLength).toBeLessThan(100);
   });
 
+  it("a given read larger than the input region is cut at frames, so its whole messages are views of it", () => {
+    const session = open({});
+    const payloads = Array.from({ length: 42 }, () => randomBytes(16_384));
+    const wire = Buffer.concat(payloads.map((p) => frame(OP_BINARY, p)));
+    // The read starts inside the first message and ends inside the last, as reads under load do.
+    const first = Uint8Array.from(wire.subarray(0, 5000));
+    const read = Uint8Array.from(wire.subarray(5000, wire.length - 3000));
+    const last = Uint8Array.from(wire.subarray(wire.length - 3000));
+    const kept: Uint8Array[] = [];
+    const handler = { message: (data: string | Uint8Array) => void kept.push(data as Uint8Array) };
+    for (const chunk of [first, read, last]) session.receive(chunk, handler, true);
+    expect(kept.length).toBe(42);
+    expect(kept.map((m, i) => Buffer.from(m).equals(payloads[i]))).toEqual(payloads.map(() => true));
+    expect(kept.slice(1, 41).filter((m) => m.buffer !== read.buffer)).toEqual([]);
+  });
+
+  it("a given read larger than the input region is copied out where its whole binary messages fill less than half of it", () => {
+    const session = open({});
+    const texts = Array.from({ length: 30 }, () => utf8(16_384));
+    const binary = [randomBytes(16_384), randomBytes(16_384)];
+    const read = Uint8Array.from(
+      Buffer.concat([...texts.map((t) => frame(OP_TEXT, t)), ...binary.map((b) => frame(OP_BINARY, b))]),
+    );
+    const kept: (string | Uint8Array)[] = [];
+    session.receive(read, { message: (data) => void kept.push(data) }, true);
+    expect(kept.slice(0, 30)).toEqual(texts.map((t) => t.toString()));
+    const got = kept.slice(30) as Uint8Array[];
+    expect(got.map((m, i) => Buffer.from(m).equals(binary[i]))).toEqual([true, true]);
+    expect(got.map((m) => m.buffer === read.buffer)).toEqual([false, false]);
+  });
+
+  it("a frame held back at the end of a piece is judged in the same receive(): a bad one fails there", () => {
+    const session = open({});
+    const payloads = [randomBytes(16_384), randomBytes(16_384), randomBytes(16_384), randomBytes(10_000)];
+    const bad = frame(OP_BINARY, randomBytes(8192));
+    bad[0] = 0x83; // a reserved opcode, in a frame that runs past the first 64 KiB
+    const wire = Buffer.concat([
+      ...payloads.map((p) => frame(OP_BINARY, p)),
+      bad,
+      frame(OP_BINARY, randomBytes(10_000)),
+    ]);
+    const events: string[] = [];
+    session.receive(
+      Uint8Array.from(wire),
+      {
+        message: (data) => void events.push(`message ${(data as Uint8Array).length}`),
+        error: (e) => void events.push(`error ${e.closeCode}`),
+      },
+      true,
+    );
+    expect(events).toEqual([
+      "message 16384",
+      "message 16384",
+      "message 16384",
+      "message 10000",
+      "error 1002",
+    ]);
+  });
+
   it("a client's given chunk is viewed as it came: servers do not mask", () => {
     const session = new Session({ role: "client", core: createCore("simd"), textAs: "bytes" });
     const payloads = [Buffer.from("hello"), randomBytes(3000)];

@@ -31,7 +31,8 @@ import {
   STATE_FAILED,
 } from "../../assembly/abi";
 import { closeOwed } from "../../assembly/close";
-import { sendBase } from "../../assembly/regions";
+import { frameLeft, receivePart, stoppedAt } from "../../assembly/frame";
+import { inputBase, sendBase } from "../../assembly/regions";
 import { sessionFree, sessionInflate, sessionLimits, sessionState } from "../../assembly/session";
 import { hexAt } from "./hex";
 import {
@@ -143,6 +144,73 @@ describe("RFC 6455 5.7 examples", () => {
     expect<u32>(feed(s, new Uint8Array(10))).toBe(1);
     expect<u8>(flags(0)).toBe(FLAG_FIN);
     expect<u32>(load<u32>(ev(0) + EV_LEN)).toBe(10);
+    sessionFree(s);
+  });
+});
+
+// Places data at the input region and decodes it as a piece that more input follows.
+function feedPart(s: usize, data: Uint8Array): u32 {
+  for (let i = 0; i < data.length; i++) store<u8>(inputBase + i, data[i]);
+  return receivePart(s, inputBase, data.length);
+}
+
+// A client frame of `len` (126 to 65535) zero bytes, cut to its first `keep` bytes.
+function binaryFrame(len: u32, keep: i32): Uint8Array {
+  const head = bytes(`827e${len.toString(16).padStart(4, "0")}`);
+  const out = new Uint8Array(min(keep, head.length + len));
+  out.set(head.subarray(0, min(keep, head.length)));
+  return out;
+}
+
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+describe("a piece of a larger read (receivePart)", () => {
+  it("stops before a frame that runs past the piece and would fit the region, which then arrives whole", () => {
+    const s = client();
+    const whole = bytes("82 03 aa bb cc");
+    expect<u32>(feedPart(s, joined(whole, binaryFrame(256, 104)))).toBe(1);
+    expect<u32>(<u32>(stoppedAt() - inputBase)).toBe(5, "at the second frame's header");
+    expect<u32>(frameLeft(s)).toBe(0, "a header comes next");
+    expect<u32>(feed(s, binaryFrame(256, 260))).toBe(1);
+    expect<u8>(flags(0)).toBe(FLAG_FIRST | FLAG_FIN);
+    expect<u32>(load<u32>(ev(0) + EV_LEN)).toBe(256);
+    sessionFree(s);
+  });
+
+  it("stops before a header cut short too", () => {
+    const s = client();
+    const whole = bytes("82 03 aa bb cc");
+    expect<u32>(feedPart(s, joined(whole, bytes("82")))).toBe(1);
+    expect<u32>(<u32>(stoppedAt() - inputBase)).toBe(5);
+    expect<u32>(feedPart(s, joined(whole, bytes("82 7e 01")))).toBe(1);
+    expect<u32>(<u32>(stoppedAt() - inputBase)).toBe(5);
+    sessionFree(s);
+  });
+
+  it("takes in what no piece could hold whole, and receive() takes in everything", () => {
+    const s = client();
+    const big = new Uint8Array(40000);
+    big.set(bytes("82 7f 00 00 00 00 00 01 00 00"));
+    expect<u32>(feedPart(s, big)).toBe(1, "65,546 bytes with the header: more than the region");
+    expect<u32>(<u32>(stoppedAt() - inputBase)).toBe(40000);
+    expect<u32>(frameLeft(s)).toBe(65536 - 39990, "what the frame still holds");
+    const t = client();
+    expect<u32>(feed(t, joined(bytes("82 03 aa bb cc"), binaryFrame(256, 104)))).toBe(2);
+    expect<u8>(flags(1)).toBe(FLAG_FIRST);
+    expect<u32>(<u32>(stoppedAt() - inputBase)).toBe(109);
+    sessionFree(s);
+    sessionFree(t);
+  });
+
+  it("frameLeft is unknown while a header is gathered", () => {
+    const s = client();
+    expect<u32>(feed(s, bytes("82 7e"))).toBe(0);
+    expect<u32>(frameLeft(s)).toBe(0xffffffff);
     sessionFree(s);
   });
 });
