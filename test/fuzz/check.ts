@@ -80,7 +80,10 @@ function feed(core: Core, stream: Stream) {
     next(n: number): boolean {
       if (n >= stream.chunks.length) return false;
       recorder.call = n;
-      session.receive(stream.bytes.subarray(off, off + stream.chunks[n]), recorder);
+      const chunk = stream.bytes.subarray(off, off + stream.chunks[n]);
+      // A given chunk is the session's to write into: a copy, so the stream stays as generated.
+      if (stream.given) session.receive(Uint8Array.from(chunk), recorder, true);
+      else session.receive(chunk, recorder);
       off += stream.chunks[n];
       return true;
     },

@@ -209,7 +209,7 @@ function describeStream(s: Stream, label: string): string[] {
   // Long streams are for --seed and --stream to replay; their start is enough to read.
   const shown = s.bytes.length > 1024 ? `${hex(s.bytes.subarray(0, 1024))}...` : hex(s.bytes);
   return [
-    `  ${label}: ${s.role} session, ${limits}${recipe}`,
+    `  ${label}: ${s.role} session${s.given ? " given its chunks" : ""}, ${limits}${recipe}`,
     `  ${label} chunks: ${runLengths(s.chunks)}`,
     `  ${label} bytes (${s.bytes.length}): ${shown}`,
     ...(s.partner ? describeStream(s.partner, `${label} partner`) : []),

@@ -17,6 +17,8 @@ export interface Stream {
   recipe: string[];
   /** Another session on the same core, its receive() calls alternating with this one's. */
   partner?: Stream;
+  /** Each chunk in a buffer of its own, given to the session (Session.receive's `given`). */
+  given?: boolean;
 }
 
 /** xoshiro128** seeded through splitmix32: no Math.random, so every stream is reproducible. */
@@ -472,6 +474,7 @@ export function generate(seed: number, index: number): Stream {
   const stream = build(rng, rng.int(10_000));
   // Sessions share the core's regions: one in ten streams has a short one beside it.
   if (rng.chance(0.1)) stream.partner = build(rng, rng.range(1200, 9999));
+  stream.given = rng.chance(0.5);
   return stream;
 }
 
