@@ -7,8 +7,8 @@
 // chunk as our Node and Bun adapters give it a read (Transport.givesChunks), writes what it unmasked
 // in WASM memory back into it; so before every timed pass the pristine stream is copied into the
 // chunks outside the timed region, for every contender alike, and the chunks are made once, so no
-// contender pays for slicing. Each measurement repeats passes until at least --min-ms of fed time; rounds rotate the
-// contender order and the median of the rounds is reported.
+// contender pays for slicing. Each measurement repeats passes until at least --min-ms of fed time;
+// rounds rotate the contender order and the median of the rounds is reported.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

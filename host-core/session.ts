@@ -289,8 +289,9 @@ export class Session {
     let count = more
       ? exports.receivePart(this.ptr, core.inputPtr, len)
       : exports.receive(this.ptr, core.inputPtr, len);
-    // Read before any handler runs: a handler may make calls of its own into the core.
-    let used = exports.stoppedAt() - core.inputPtr;
+    // Read before any handler runs: a handler may make calls of its own into the core. Without
+    // `more` the core takes in all of the input.
+    let used = more ? exports.stoppedAt() - core.inputPtr : len;
     // The core may grow its memory in the call: inflaters are allocated as compressed messages
     // arrive, control blocks as a control frame is split across chunks.
     core.refresh();
@@ -298,7 +299,7 @@ export class Session {
     // A suspended call continues once its events (views of the inflater's ring) are handled.
     while (this.dispatch(count, len, handler, given, viewAll) && this.ptr !== 0) {
       count = exports.resume(this.ptr);
-      used = exports.stoppedAt() - core.inputPtr;
+      if (more) used = exports.stoppedAt() - core.inputPtr;
       core.refresh();
       if (this.isClient) core.keysDrawn();
     }
