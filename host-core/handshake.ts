@@ -68,24 +68,24 @@ const reasons: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-/** Parses a request head (4.2.1). Call again with more bytes while status is 0. */
+/**
+ * Parses a request head (4.2.1). Call again with more bytes while status is 0. `stable`: the caller
+ * will not change the head's bytes while the request is in use, so what is read on demand (the
+ * header map, host, origin, key) is read from them instead of from a copy.
+ */
 export function parseUpgrade(
   bytes: Uint8Array,
   limits: UpgradeLimits = {},
   core = getCore(),
+  stable = false,
 ): UpgradeRequest {
   const maxBytes = Math.min(limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, INPUT_CAP);
+  const maxHeaders = Math.min(limits.maxHeaders ?? HS_MAX_HEADERS, HS_MAX_HEADERS);
   const len = Math.min(bytes.length, INPUT_CAP);
   core.writeInput(len === bytes.length ? bytes : bytes.subarray(0, len));
-  let status = core.exports.parseRequest(
-    core.inputPtr,
-    len,
-    maxBytes,
-    Math.min(limits.maxHeaders ?? HS_MAX_HEADERS, HS_MAX_HEADERS),
-  );
+  let status = core.exports.parseRequest(core.inputPtr, len, maxBytes, maxHeaders);
   const hs = core.hsPtr;
   const u32 = core.u32;
-  const field = (off: number): string => text(core, u32[(hs + off) >>> 2], u32[(hs + off + 4) >>> 2]);
   let error: WebSocketError | undefined;
   if (status === 0 && bytes.length >= maxBytes) {
     status = 431;
@@ -96,25 +96,28 @@ export function parseUpgrade(
   const count = status === 0 ? 0 : u32[(hs + HS_HEADER_COUNT) >>> 2];
   const e0 = (hs + HS_HEADERS) >>> 2;
   const end = status === 0 ? 0 : u32[(hs + HS_END) >>> 2];
-  const parsed = new ParsedUpgrade(
-    // What the header map is made from, should it be read: the head and its field table.
-    count === 0 ? undefined : core.u8.slice(core.inputPtr, core.inputPtr + end),
-    count === 0 ? undefined : u32.slice(e0, e0 + count * FIELD_WORDS),
-    core.inputPtr,
-  );
+  const parsed = new ParsedUpgrade();
   parsed.status = status;
   parsed.error = error;
   parsed.end = end;
   // 4.2.1 item 1: the core answers 405 to anything but GET.
   parsed.method = status === 101 ? "GET" : status === 0 ? "" : method(bytes);
-  parsed.path = field(HS_PATH);
-  parsed.host = field(HS_HOST);
-  parsed.origin = field(HS_ORIGIN);
+  parsed.path = field(core, hs + HS_PATH);
   parsed.protocols = splitList(valuesOf(core, e0, count, PROTOCOL));
   parsed.extensions = valuesOf(core, e0, count, EXTENSIONS) ?? "";
-  parsed.key = field(HS_KEY);
   parsed.accept = status === 101 ? text(core, hs + HS_ACCEPT, 28) : "";
+  // The head's fields lie within [0, end): what is read on demand comes from there. Bytes after the
+  // head are not kept alive for it. The copy is the core's: a Buffer's slice() would be a view.
+  if (count > 0) {
+    const head = stable && bytes.length === end ? bytes : core.u8.slice(core.inputPtr, core.inputPtr + end);
+    parsed.keep(head, core, maxBytes, maxHeaders);
+  }
   return parsed;
+}
+
+/** A field of the record at `at` (pointer, length), as a string. */
+function field(core: Core, at: number): string {
+  return text(core, core.u32[at >>> 2], core.u32[(at + 4) >>> 2]);
 }
 
 const FIELD_WORDS = abi.HS_HEADER_SIZE / 4;
@@ -122,8 +125,8 @@ const PROTOCOL = "sec-websocket-protocol";
 const EXTENSIONS = "sec-websocket-extensions";
 
 /**
- * A parsed request. The header map is made on first read (most servers never read it): until
- * then only a copy of the head and its field table are kept.
+ * A parsed request. What most servers never read (the header map, host, origin, key) is made on
+ * first read, from the head's bytes: the record only notes where those fields are.
  */
 class ParsedUpgrade implements UpgradeRequest {
   // Set by parseUpgrade, field by field: JavaScriptCore's Object.assign from a literal cost more.
@@ -132,21 +135,49 @@ class ParsedUpgrade implements UpgradeRequest {
   end = 0;
   method = "";
   path = "";
-  host = "";
-  origin = "";
   protocols: string[] = [];
   extensions = "";
-  key = "";
   accept = "";
-  #headers: Record<string, string> | undefined;
-  #head: Uint8Array<ArrayBuffer> | undefined;
-  #table: Uint32Array | undefined;
-  readonly #base: number;
+  #headers: Record<string, string> | undefined = undefined;
+  #head: Uint8Array | undefined = undefined;
+  #core: Core | undefined = undefined;
+  #maxBytes = 0;
+  #maxHeaders = 0;
+  // Offsets into the head and lengths: host, origin, key.
+  #hostAt = 0;
+  #hostLen = 0;
+  #originAt = 0;
+  #originLen = 0;
+  #keyAt = 0;
+  #keyLen = 0;
 
-  constructor(head: Uint8Array<ArrayBuffer> | undefined, table: Uint32Array | undefined, base: number) {
+  /** The head [0, end) and the limits it was parsed with, while the core's record still holds it. */
+  keep(head: Uint8Array, core: Core, maxBytes: number, maxHeaders: number): void {
+    const hs = core.hsPtr;
+    const u32 = core.u32;
+    const base = core.inputPtr;
     this.#head = head;
-    this.#table = table;
-    this.#base = base;
+    this.#core = core;
+    this.#maxBytes = maxBytes;
+    this.#maxHeaders = maxHeaders;
+    this.#hostAt = u32[(hs + HS_HOST) >>> 2] - base;
+    this.#hostLen = u32[(hs + HS_HOST + 4) >>> 2];
+    this.#originAt = u32[(hs + HS_ORIGIN) >>> 2] - base;
+    this.#originLen = u32[(hs + HS_ORIGIN + 4) >>> 2];
+    this.#keyAt = u32[(hs + HS_KEY) >>> 2] - base;
+    this.#keyLen = u32[(hs + HS_KEY + 4) >>> 2];
+  }
+
+  get host(): string {
+    return this.#text(this.#hostAt, this.#hostLen);
+  }
+
+  get origin(): string {
+    return this.#text(this.#originAt, this.#originLen);
+  }
+
+  get key(): string {
+    return this.#text(this.#keyAt, this.#keyLen);
   }
 
   /**
@@ -157,19 +188,29 @@ class ParsedUpgrade implements UpgradeRequest {
     if (this.#headers) return this.#headers;
     const headers: Record<string, string> = Object.create(null);
     const head = this.#head;
-    const table = this.#table;
-    const base = this.#base;
-    if (head && table) {
-      const latin1 = new Latin1(head);
-      for (let e = 0; e < table.length; e += FIELD_WORDS) {
-        const name = latin1.text(table[e] - base, table[e] - base + table[e + 1]).toLowerCase();
-        const value = latin1.text(table[e + 2] - base, table[e + 2] - base + table[e + 3]);
+    const core = this.#core;
+    if (head && core) {
+      // The field table is the core's again: the head parsed anew gives the same one.
+      const end = this.end;
+      core.writeInput(head.length === end ? head : head.subarray(0, end));
+      core.exports.parseRequest(core.inputPtr, end, this.#maxBytes, this.#maxHeaders);
+      const u32 = core.u32;
+      const e0 = (core.hsPtr + HS_HEADERS) >>> 2;
+      const count = u32[(core.hsPtr + HS_HEADER_COUNT) >>> 2];
+      for (let i = 0, e = e0; i < count; i++, e += FIELD_WORDS) {
+        const name = text(core, u32[e], u32[e + 1]).toLowerCase();
+        const value = text(core, u32[e + 2], u32[e + 3]);
         headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
       }
     }
-    this.#head = this.#table = undefined;
     this.#headers = headers;
     return headers;
+  }
+
+  #text(at: number, len: number): string {
+    const head = this.#head;
+    if (len === 0 || !head) return "";
+    return new Latin1(head as Uint8Array<ArrayBuffer>).text(at, at + len);
   }
 }
 
@@ -209,13 +250,36 @@ export interface AcceptOptions {
   headers?: HeaderFields;
 }
 
+const SWITCHING_TEXT =
+  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+const SWITCHING = encoder.encode(SWITCHING_TEXT);
+const NO_LINES = new Uint8Array(0);
+
 /** 4.2.2 item 5: the 101 response. */
 export function acceptResponse(options: AcceptOptions): Uint8Array {
-  let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${options.accept}\r\n`;
-  if (options.protocol) head += headerLines([["Sec-WebSocket-Protocol", options.protocol]]);
-  if (options.extensions) head += headerLines([["Sec-WebSocket-Extensions", options.extensions]]);
-  if (options.headers) head += headerLines(options.headers);
-  return encoder.encode(`${head}\r\n`);
+  let lines = "";
+  if (options.protocol) lines += headerLines([["Sec-WebSocket-Protocol", options.protocol]]);
+  if (options.extensions) lines += headerLines([["Sec-WebSocket-Extensions", options.extensions]]);
+  if (options.headers) lines += headerLines(options.headers);
+  // The fixed lines are bytes already and the accept value is base64: written byte by byte, the
+  // usual answer needs neither a string of its own nor an encoder.
+  const { accept } = options;
+  const tail = lines === "" ? NO_LINES : encoder.encode(lines);
+  const out = new Uint8Array(SWITCHING.length + accept.length + tail.length + 4);
+  out.set(SWITCHING);
+  let at = SWITCHING.length;
+  for (let i = 0; i < accept.length; i++) {
+    const c = accept.charCodeAt(i);
+    if (c > 0x7f) return encoder.encode(`${SWITCHING_TEXT}${accept}\r\n${lines}\r\n`);
+    out[at++] = c;
+  }
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  out.set(tail, at);
+  at += tail.length;
+  out[at++] = 0x0d;
+  out[at] = 0x0a;
+  return out;
 }
 
 /** A short plain-text refusal that closes the connection (4.2.2: 426 names the version we speak). */

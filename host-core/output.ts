@@ -99,7 +99,7 @@ export class Output {
       this.copy(src, from, len);
       return;
     }
-    this.add(src.slice(from, from + len));
+    this.add(commonClose(src, from, len) ?? src.slice(from, from + len));
     this.queued += len;
   }
 
@@ -244,6 +244,20 @@ export class Output {
     this.batch = allocate(Math.max(this.batchHint, len, this.batch.length * 2));
     this.batchStart = this.batchEnd = 0;
   }
+}
+
+// The unmasked close frames most connections end with (1000, 1001, no code). Nothing changes a
+// queued chunk, so every connection can queue the same ones.
+const CLOSE_NORMAL = Uint8Array.of(0x88, 2, 0x03, 0xe8);
+const CLOSE_GOING_AWAY = Uint8Array.of(0x88, 2, 0x03, 0xe9);
+const CLOSE_NO_CODE = Uint8Array.of(0x88, 0);
+
+function commonClose(src: Uint8Array, from: number, len: number): Uint8Array | undefined {
+  if (src[from] !== 0x88) return undefined;
+  if (len === 2) return src[from + 1] === 0 ? CLOSE_NO_CODE : undefined;
+  if (len !== 4 || src[from + 2] !== 0x03) return undefined;
+  const low = src[from + 3];
+  return low === 0xe8 ? CLOSE_NORMAL : low === 0xe9 ? CLOSE_GOING_AWAY : undefined;
 }
 
 /** The array lend() gave has been written: a shared one lets go of its chunks. */

@@ -306,7 +306,13 @@ class Accepted<T> implements TransportEvents, Expiring {
 
   private readHead(chunk: Uint8Array): void {
     const head = this.head.length === 0 ? chunk : concat(this.head, chunk);
-    const req = parseUpgrade(head, this.server.policy);
+    // A given chunk, or our own concatenation, stays as it is.
+    const req = parseUpgrade(
+      head,
+      this.server.policy,
+      undefined,
+      head !== chunk || this.transport.givesChunks,
+    );
     // Adapters may reuse their read buffer, so an incomplete head is kept as a copy.
     if (req.status === 0) this.head = head === chunk ? chunk.slice() : head;
     // The usual head, with nothing after it, is not viewed: on JavaScriptCore the first view of a

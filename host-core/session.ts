@@ -446,7 +446,7 @@ export class Session {
         h.pong?.(u8.subarray(ptr, ptr + len));
       } else if (kind === KIND_CLOSE) {
         this.sync();
-        h.close?.(head >>> CODE_SHIFT, textDecoder.decode(u8.subarray(ptr, ptr + len)));
+        h.close?.(head >>> CODE_SHIFT, len === 0 ? "" : textDecoder.decode(u8.subarray(ptr, ptr + len)));
         // Handlers of the messages before this close (and its own) may have closed already.
         this.queueOwedClose();
       } else if (kind === KIND_ERROR) {

@@ -224,6 +224,32 @@ describe(`Output (OUTPUT_SEED=${SEED})`, () => {
     expect(Buffer.from(chunks[0]).toString("hex")).toBe("81026869" + "880203e8");
   });
 
+  it("queues the usual lone close frames (1000, 1001, no code) as one shared copy each, others as their own", () => {
+    const lone = (bytes: number[]) => {
+      const out = new Output();
+      // Within a larger source, as the core's send region is.
+      const src = Uint8Array.from([0, ...bytes, 0]);
+      out.copyLast(src, 1, bytes.length);
+      src.fill(0);
+      const chunks = out.take();
+      expect(chunks).toHaveLength(1);
+      expect([...chunks[0]]).toEqual(bytes);
+      return chunks[0];
+    };
+    for (const frame of [
+      [0x88, 0x02, 0x03, 0xe8],
+      [0x88, 0x02, 0x03, 0xe9],
+      [0x88, 0x00],
+    ])
+      expect(lone(frame)).toBe(lone(frame));
+    for (const frame of [
+      [0x88, 0x02, 0x0b, 0xb8],
+      [0x88, 0x04, 0x03, 0xe8, 0x68, 0x69],
+      [0x88, 0x82, 1, 2, 3, 4],
+    ])
+      expect(lone(frame)).not.toBe(lone(frame));
+  });
+
   // A take's batch is sized by what the last take copied: payloads by reference are not in it.
   it("after echoes of large payloads by reference, makes the next batch for their headers only", () => {
     const out = new Output();

@@ -2,7 +2,7 @@
 // tests see exactly which bytes leave together, and in which order.
 import "../host-core/inline.ts";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { parseUpgrade } from "../host-core/handshake.ts";
+import { acceptResponse, parseUpgrade } from "../host-core/handshake.ts";
 import { type HandlerOptions, serverInternals, WebSocketServer } from "../host-core/server.ts";
 import type { ServerWebSocket, WebSocketHandler } from "../host-core/socket.ts";
 import type { Transport, TransportEvents } from "../host-core/transport.ts";
@@ -624,6 +624,66 @@ describe("request header fields", () => {
     const codes = (s: string | undefined) => [...(s ?? "")].map((c) => c.charCodeAt(0));
     expect(codes(req.headers["x-short"])).toEqual([...value(5)]);
     expect(codes(req.headers["x-long"])).toEqual([...value(300)]);
+  });
+});
+
+describe("fields read on demand", () => {
+  const first = () =>
+    upgradeRequest("first.example", "/a", KEY, ["Origin: https://first.example", "X-Which: first"]);
+  const second = () =>
+    upgradeRequest("second.example", "/b", "AQIDBAUGBwgJCgsMDQ4PEA==", ["Origin: https://second.example"]);
+  const read = (req: ReturnType<typeof parseUpgrade>) => [
+    req.host,
+    req.origin,
+    req.key,
+    req.headers["x-which"],
+  ];
+  const expected = ["first.example", "https://first.example", KEY, "first"];
+
+  it("come from the request's own head after the core has parsed another", () => {
+    const req = parseUpgrade(Buffer.from(first()), {}, undefined, true);
+    expect(parseUpgrade(Buffer.from(second())).host).toBe("second.example");
+    expect(read(req)).toEqual(expected);
+    expect(req.headers.host).toBe("first.example");
+  });
+
+  it("come from a copy unless the bytes are stable, so a reused read buffer does not change them", () => {
+    const bytes = Buffer.from(first());
+    const req = parseUpgrade(bytes);
+    bytes.fill(0x41);
+    expect(read(req)).toEqual(expected);
+  });
+
+  it("come from a copy of the head when other bytes follow it, even from stable bytes", () => {
+    const bytes = Buffer.concat([Buffer.from(first()), Buffer.from("frame bytes")]);
+    const req = parseUpgrade(bytes, {}, undefined, true);
+    bytes.fill(0x41);
+    expect(read(req)).toEqual(expected);
+  });
+});
+
+describe("the 101 answer", () => {
+  const accept = acceptFor(KEY);
+  const text = (bytes: Uint8Array) => Buffer.from(bytes).toString("latin1");
+  const fixed = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n`;
+
+  it("is the fixed lines, the accept value and the chosen protocol, extensions and headers", () => {
+    expect(text(acceptResponse({ accept }))).toBe(`${fixed}\r\n`);
+    const full = acceptResponse({
+      accept,
+      protocol: "chat",
+      extensions: "permessage-deflate",
+      headers: { "Set-Cookie": "k=v" },
+    });
+    expect(text(full)).toBe(
+      `${fixed}Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Extensions: permessage-deflate\r\nSet-Cookie: k=v\r\n\r\n`,
+    );
+  });
+
+  it("carries an accept value outside ASCII as UTF-8, as it was given", () => {
+    expect(Buffer.from(acceptResponse({ accept: "é" })).toString("utf8")).toBe(
+      `${fixed.replace(accept, "é")}\r\n`,
+    );
   });
 });
 
