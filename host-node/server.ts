@@ -45,8 +45,9 @@ export class WebSocketServer<T = unknown> extends CoreServer<T> {
     for (let i = 0; i < req.rawHeaders.length; i += 2)
       text += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
     const core = serverInternals(this);
-    const parsed = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), core.policy);
-    const request = parsed.status === 0 ? { ...parsed, status: 400 } : parsed;
+    const request = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), core.policy, undefined, true);
+    // Fields read on demand are getters: the request is amended, not spread into a copy without them.
+    if (request.status === 0) request.status = 400;
     const secure = (socket as { encrypted?: boolean }).encrypted === true;
     wire(socket, (c) => core.acceptParsed(c, request, head, cb, { secure }));
   }
@@ -64,10 +65,10 @@ export class WebSocketServer<T = unknown> extends CoreServer<T> {
       text += `${name}: ${value}\r\n`;
     });
     const core = serverInternals(this);
-    const parsed = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), core.policy);
+    const req = parseUpgrade(Buffer.from(`${text}\r\n`, "latin1"), core.policy, undefined, true);
+    if (req.status === 0) req.status = 400;
     const head = raw.head ?? new Uint8Array(0);
     const secure = (raw.socket as { encrypted?: boolean }).encrypted === true;
-    const req = parsed.status === 0 ? { ...parsed, status: 400 } : parsed;
     wire(raw.socket, (c) => core.acceptParsed(c, req, head, undefined, { secure }));
     return undefined;
   }
