@@ -110,7 +110,7 @@ export function parseUpgrade(
   // head are not kept alive for it. The copy is the core's: a Buffer's slice() would be a view.
   if (count > 0) {
     const head = stable && bytes.length === end ? bytes : core.u8.slice(core.inputPtr, core.inputPtr + end);
-    parsed.keep(head, core, maxBytes, maxHeaders);
+    parsed.keep(head, core, u32.slice(e0, e0 + count * FIELD_WORDS));
   }
   return parsed;
 }
@@ -126,7 +126,8 @@ const EXTENSIONS = "sec-websocket-extensions";
 
 /**
  * A parsed request. What most servers never read (the header map, host, origin, key) is made on
- * first read, from the head's bytes: the record only notes where those fields are.
+ * first read, from the head's bytes and a copy of the core's field table: reading it never calls
+ * the core, so a handler may read it while the core's memory holds a read still being dispatched.
  */
 class ParsedUpgrade implements UpgradeRequest {
   // Set by parseUpgrade, field by field: JavaScriptCore's Object.assign from a literal cost more.
@@ -140,9 +141,8 @@ class ParsedUpgrade implements UpgradeRequest {
   accept = "";
   #headers: Record<string, string> | undefined = undefined;
   #head: Uint8Array | undefined = undefined;
-  #core: Core | undefined = undefined;
-  #maxBytes = 0;
-  #maxHeaders = 0;
+  // The core's field table for the head: name offset and length, value offset and length.
+  #table: Uint32Array | undefined = undefined;
   // Offsets into the head and lengths: host, origin, key.
   #hostAt = 0;
   #hostLen = 0;
@@ -151,15 +151,18 @@ class ParsedUpgrade implements UpgradeRequest {
   #keyAt = 0;
   #keyLen = 0;
 
-  /** The head [0, end) and the limits it was parsed with, while the core's record still holds it. */
-  keep(head: Uint8Array, core: Core, maxBytes: number, maxHeaders: number): void {
+  /** The head [0, end) and its field table, while the core's record still describes them. */
+  keep(head: Uint8Array, core: Core, table: Uint32Array): void {
     const hs = core.hsPtr;
     const u32 = core.u32;
     const base = core.inputPtr;
+    // The table's offsets become the head's: the core's memory moves on.
+    for (let e = 0; e < table.length; e += FIELD_WORDS) {
+      table[e] -= base;
+      table[e + 2] -= base;
+    }
     this.#head = head;
-    this.#core = core;
-    this.#maxBytes = maxBytes;
-    this.#maxHeaders = maxHeaders;
+    this.#table = table;
     this.#hostAt = u32[(hs + HS_HOST) >>> 2] - base;
     this.#hostLen = u32[(hs + HS_HOST + 4) >>> 2];
     this.#originAt = u32[(hs + HS_ORIGIN) >>> 2] - base;
@@ -188,18 +191,12 @@ class ParsedUpgrade implements UpgradeRequest {
     if (this.#headers) return this.#headers;
     const headers: Record<string, string> = Object.create(null);
     const head = this.#head;
-    const core = this.#core;
-    if (head && core) {
-      // The field table is the core's again: the head parsed anew gives the same one.
-      const end = this.end;
-      core.writeInput(head.length === end ? head : head.subarray(0, end));
-      core.exports.parseRequest(core.inputPtr, end, this.#maxBytes, this.#maxHeaders);
-      const u32 = core.u32;
-      const e0 = (core.hsPtr + HS_HEADERS) >>> 2;
-      const count = u32[(core.hsPtr + HS_HEADER_COUNT) >>> 2];
-      for (let i = 0, e = e0; i < count; i++, e += FIELD_WORDS) {
-        const name = text(core, u32[e], u32[e + 1]).toLowerCase();
-        const value = text(core, u32[e + 2], u32[e + 3]);
+    const table = this.#table;
+    if (head && table) {
+      const latin1 = new Latin1(head as Uint8Array<ArrayBuffer>);
+      for (let e = 0; e < table.length; e += FIELD_WORDS) {
+        const name = latin1.text(table[e], table[e] + table[e + 1]).toLowerCase();
+        const value = latin1.text(table[e + 2], table[e + 2] + table[e + 3]);
         headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
       }
     }

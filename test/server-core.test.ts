@@ -4,6 +4,7 @@ import "../host-core/inline.ts";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { acceptResponse, parseUpgrade } from "../host-core/handshake.ts";
 import { type HandlerOptions, serverInternals, WebSocketServer } from "../host-core/server.ts";
+import { Session } from "../host-core/session.ts";
 import type { ServerWebSocket, WebSocketHandler } from "../host-core/socket.ts";
 import type { Transport, TransportEvents } from "../host-core/transport.ts";
 import { acceptFor, upgradeRequest } from "./conformance/http.ts";
@@ -645,6 +646,25 @@ describe("fields read on demand", () => {
     expect(parseUpgrade(Buffer.from(second())).host).toBe("second.example");
     expect(read(req)).toEqual(expected);
     expect(req.headers.host).toBe("first.example");
+  });
+
+  it("are read without the core, so a handler may read them while a read is still being dispatched", () => {
+    const req = parseUpgrade(Buffer.from(first()));
+    const session = new Session({ role: "server", textAs: "bytes" });
+    const got: string[] = [];
+    const read = Buffer.concat([
+      encodeFrame({ op: Op.text, payload: utf8("one") }, true),
+      encodeFrame({ op: Op.text, fin: false, payload: utf8("two, ") }, true),
+      encodeFrame({ op: Op.continuation, payload: utf8("split") }, true),
+    ]);
+    session.receive(read, {
+      message(data) {
+        if (got.length === 0) expect(req.headers["x-which"]).toBe("first");
+        got.push(Buffer.from(data as Uint8Array).toString());
+      },
+    });
+    expect(got).toEqual(["one", "two, split"]);
+    session.free();
   });
 
   it("come from a copy unless the bytes are stable, so a reused read buffer does not change them", () => {
