@@ -141,9 +141,11 @@ class ParsedUpgrade implements UpgradeRequest {
   accept = "";
   #headers: Record<string, string> | undefined = undefined;
   #head: Uint8Array | undefined = undefined;
-  // The core's field table for the head: name offset and length, value offset and length.
+  // The core's field table for the head (name pointer and length, value pointer and length), and
+  // where the head was in the core's memory when it was parsed.
   #table: Uint32Array | undefined = undefined;
-  // Offsets into the head and lengths: host, origin, key.
+  #base = 0;
+  // Pointers and lengths as the table's: host, origin, key.
   #hostAt = 0;
   #hostLen = 0;
   #originAt = 0;
@@ -155,19 +157,14 @@ class ParsedUpgrade implements UpgradeRequest {
   keep(head: Uint8Array, core: Core, table: Uint32Array): void {
     const hs = core.hsPtr;
     const u32 = core.u32;
-    const base = core.inputPtr;
-    // The table's offsets become the head's: the core's memory moves on.
-    for (let e = 0; e < table.length; e += FIELD_WORDS) {
-      table[e] -= base;
-      table[e + 2] -= base;
-    }
     this.#head = head;
     this.#table = table;
-    this.#hostAt = u32[(hs + HS_HOST) >>> 2] - base;
+    this.#base = core.inputPtr;
+    this.#hostAt = u32[(hs + HS_HOST) >>> 2];
     this.#hostLen = u32[(hs + HS_HOST + 4) >>> 2];
-    this.#originAt = u32[(hs + HS_ORIGIN) >>> 2] - base;
+    this.#originAt = u32[(hs + HS_ORIGIN) >>> 2];
     this.#originLen = u32[(hs + HS_ORIGIN + 4) >>> 2];
-    this.#keyAt = u32[(hs + HS_KEY) >>> 2] - base;
+    this.#keyAt = u32[(hs + HS_KEY) >>> 2];
     this.#keyLen = u32[(hs + HS_KEY + 4) >>> 2];
   }
 
@@ -192,11 +189,12 @@ class ParsedUpgrade implements UpgradeRequest {
     const headers: Record<string, string> = Object.create(null);
     const head = this.#head;
     const table = this.#table;
+    const base = this.#base;
     if (head && table) {
       const latin1 = new Latin1(head as Uint8Array<ArrayBuffer>);
       for (let e = 0; e < table.length; e += FIELD_WORDS) {
-        const name = latin1.text(table[e], table[e] + table[e + 1]).toLowerCase();
-        const value = latin1.text(table[e + 2], table[e + 2] + table[e + 3]);
+        const name = latin1.text(table[e] - base, table[e] - base + table[e + 1]).toLowerCase();
+        const value = latin1.text(table[e + 2] - base, table[e + 2] - base + table[e + 3]);
         headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
       }
     }
@@ -204,9 +202,10 @@ class ParsedUpgrade implements UpgradeRequest {
     return headers;
   }
 
-  #text(at: number, len: number): string {
+  #text(ptr: number, len: number): string {
     const head = this.#head;
     if (len === 0 || !head) return "";
+    const at = ptr - this.#base;
     return new Latin1(head as Uint8Array<ArrayBuffer>).text(at, at + len);
   }
 }
