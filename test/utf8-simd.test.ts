@@ -398,4 +398,22 @@ describe.each(builds)("masked text through Session, %s build", (_, core) => {
       { numRuns: 1500 },
     );
   });
+
+  it("fails a whole short frame that ends inside a character, at every length, and delivers complete ones", () => {
+    const key = Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
+    const ends = ["c3", "e282", "f09f98", "c3a9", "e282ac", "f09f9880"].map((h) => Buffer.from(h, "hex"));
+    for (let len = 1; len <= 125; len++)
+      for (const end of ends) {
+        if (end.length > len) continue;
+        // Not ASCII, so it goes to the validator; a character before the end where there is room.
+        const before = len - end.length;
+        const text = before >= 2 ? cat([0xc2, 0xa9], ascii(before - 2), end) : cat(ascii(before), end);
+        const session = new Session({ role: "server", textAs: "bytes", core });
+        const events = session.events(maskedTextFrame(text, key));
+        session.free();
+        const complete = reference(ACCEPT, text) === ACCEPT;
+        const got = events.map((e) => (e.type === "message" ? hex(e.data as Uint8Array) : e.type));
+        expect(got, `${len} bytes: ${hex(text)}`).toEqual(complete ? [hex(text)] : ["error"]);
+      }
+  });
 });
