@@ -61,8 +61,13 @@ interface Pending {
 }
 
 export interface PeerOptions {
-  /** Default for call(): milliseconds until a call without an answer rejects. 0 = none. Default 30 s. */
+  /**
+   * Default for call(): milliseconds until a call without an answer rejects. 0 (or more than setTimeout
+   * can wait, 2^31 - 1) = none. Default 30 s.
+   */
   timeout?: number;
+  /** Requests a batch may hold; a larger one is answered with one Invalid Request. Default 1000. */
+  maxBatch?: number;
   /** Prefix of the ids of our calls (the server's are "s1", "s2", ...; the client's 1, 2, ...). */
   idPrefix?: string;
 }
@@ -72,6 +77,7 @@ export class Peer implements CallContext {
   private nextId = 1;
   private closed: Error | undefined;
   private readonly timeout: number;
+  private readonly maxBatch: number;
   private readonly idPrefix: string | undefined;
 
   constructor(
@@ -80,6 +86,7 @@ export class Peer implements CallContext {
     options: PeerOptions = {},
   ) {
     this.timeout = options.timeout ?? 30_000;
+    this.maxBatch = options.maxBatch ?? 1000;
     this.idPrefix = options.idPrefix;
   }
 
@@ -113,18 +120,25 @@ export class Peer implements CallContext {
     if (this.closed) return Promise.reject(this.closed);
     const id = this.idPrefix === undefined ? this.nextId++ : `${this.idPrefix}${this.nextId++}`;
     const timeout = options.timeout ?? this.timeout;
+    let text: string;
+    try {
+      text = JSON.stringify(
+        params === undefined ? { jsonrpc: "2.0", method, id } : { jsonrpc: "2.0", method, params, id },
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise((resolve, reject) => {
+      // setTimeout fires at once for a delay past 2^31 - 1 ms: such a timeout is none.
       const timer =
-        timeout > 0
+        timeout > 0 && timeout <= MAX_TIMEOUT
           ? setTimeout(() => {
               this.pending.delete(id);
               reject(new JsonRpcError(INTERNAL_ERROR, `call ${method} timed out after ${timeout} ms`));
             }, timeout)
           : undefined;
       this.pending.set(id, { resolve, reject, timer });
-      const request =
-        params === undefined ? { jsonrpc: "2.0", method, id } : { jsonrpc: "2.0", method, params, id };
-      this.send(JSON.stringify(request));
+      this.send(text);
     });
   }
 
@@ -139,13 +153,19 @@ export class Peer implements CallContext {
   }
 
   private reply(answer: Response | Response[]): void {
-    if (!this.closed) this.send(JSON.stringify(answer));
+    if (this.closed) return;
+    this.send(Array.isArray(answer) ? `[${answer.map(serialize).join(",")}]` : serialize(answer));
   }
 
   // Section 6: one answer for the whole batch, none when it held only notifications.
   private batch(items: unknown[]): void {
     if (items.length === 0) {
       this.reply(failure(null, INVALID_REQUEST));
+      return;
+    }
+    // Each request is a promise and each answer a piece of one reply: a bound on both.
+    if (items.length > this.maxBatch) {
+      this.reply(failure(null, INVALID_REQUEST, `a batch of ${items.length}; at most ${this.maxBatch}`));
       return;
     }
     const requests = items.filter((item) => !isResponse(item));
@@ -166,8 +186,8 @@ export class Peer implements CallContext {
     if (!fn) return notification ? undefined : failure(id, METHOD_NOT_FOUND);
     const { params } = request;
     // A method takes at most as many positional params as it declares (its context counted); one
-    // declaring none, or only a rest parameter, takes any number.
-    if (Array.isArray(params) && fn.length > 0 && params.length > fn.length)
+    // declaring none, or a rest parameter, takes any number.
+    if (Array.isArray(params) && params.length > declared(fn))
       return notification ? undefined : failure(id, INVALID_PARAMS);
     const args: unknown[] = params === undefined ? [] : Array.isArray(params) ? [...params] : [params];
     // The context is `this`, and the last declared parameter when the params leave it free.
@@ -195,11 +215,77 @@ export class Peer implements CallContext {
     if (!p) return;
     this.pending.delete(response.id as Id);
     if (p.timer !== undefined) clearTimeout(p.timer);
-    if ("error" in response && response.error) {
-      const { code, message, data } = response.error;
-      p.reject(new JsonRpcError(code, message, data));
-    } else p.resolve(response.result);
+    const { error } = response;
+    // Section 5: an error object or a result, never both; an "error": null beside a result is tolerated.
+    if (error !== undefined && error !== null) {
+      if (isErrorObject(error)) p.reject(new JsonRpcError(error.code, error.message, error.data));
+      else p.reject(new JsonRpcError(INTERNAL_ERROR, "the response's error is not an error object", error));
+    } else if ("result" in response) p.resolve(response.result);
+    else p.reject(new JsonRpcError(INTERNAL_ERROR, "the response has neither result nor error"));
   }
+}
+
+// The longest delay setTimeout keeps.
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/**
+ * One response as JSON text. A result or error data that JSON cannot hold (a BigInt, a cycle, nesting
+ * past the stack) makes it an Internal error, so that a method's return value cannot throw where
+ * nothing catches it.
+ */
+function serialize(response: Response): string {
+  try {
+    return JSON.stringify(response);
+  } catch (err) {
+    const why = `the answer is not JSON: ${err instanceof Error ? err.message : String(err)}`;
+    return JSON.stringify(failure(response.id, INTERNAL_ERROR, why));
+  }
+}
+
+// How many positional params a function declares: Function.length stops at the first default or rest
+// parameter, so the list is read from its source; without one to read (`x => x`, a native or bound
+// function) its length. Infinity for one declaring none or a rest parameter.
+const arities = new WeakMap<Method, number>();
+function declared(fn: Method): number {
+  let n = arities.get(fn);
+  if (n === undefined) {
+    n = Math.max(parameterCount(Function.prototype.toString.call(fn)) ?? fn.length, fn.length);
+    if (n === 0) n = Number.POSITIVE_INFINITY;
+    arities.set(fn, n);
+  }
+  return n;
+}
+
+// The top-level parameters in the first parenthesised list of a function's source, Infinity with a
+// rest parameter, undefined when there is no list to read (`x => x`, native code).
+function parameterCount(source: string): number | undefined {
+  const open = source.indexOf("(");
+  if (open < 0 || source.slice(0, open).includes("=>") || source.includes("[native code]")) return undefined;
+  let depth = 0;
+  let count = 0;
+  let any = false;
+  for (let i = open; i < source.length; i++) {
+    const c = source[i];
+    if (c === '"' || c === "'" || c === "`") {
+      for (i++; i < source.length && source[i] !== c; i++) if (source[i] === "\\") i++;
+      any = true;
+    } else if (c === "/" && (source[i + 1] === "/" || source[i + 1] === "*")) {
+      const end = source.indexOf(source[i + 1] === "/" ? "\n" : "*/", i + 2);
+      if (end < 0) return undefined;
+      i = end + (source[i + 1] === "/" ? 0 : 1);
+    } else if (c === "(" || c === "[" || c === "{") {
+      if (depth > 0) any = true;
+      depth++;
+    } else if (c === ")" || c === "]" || c === "}") {
+      depth--;
+      if (depth === 0) return count + (any ? 1 : 0);
+    } else if (depth === 1 && c === ",") {
+      if (any) count++;
+      any = false;
+    } else if (depth === 1 && c === "." && source.startsWith("...", i)) return Number.POSITIVE_INFINITY;
+    else if (c.trim() !== "") any = true;
+  }
+  return undefined;
 }
 
 function failure(id: Id, code: number, data?: unknown): Response {
@@ -208,11 +294,13 @@ function failure(id: Id, code: number, data?: unknown): Response {
   return { jsonrpc: "2.0", error, id };
 }
 
-/** A thrown JsonRpcError (or anything with an integer code and a message) keeps its code. */
+/** A thrown JsonRpcError (or anything with an integer code) keeps its code. */
 function errorObject(thrown: unknown): ErrorObject {
   const t = thrown as { code?: unknown; message?: unknown; data?: unknown } | null;
-  if (t && Number.isInteger(t.code) && typeof t.message === "string") {
-    const error: ErrorObject = { code: t.code as number, message: t.message };
+  if (t && Number.isInteger(t.code)) {
+    const code = t.code as number;
+    const message = typeof t.message === "string" ? t.message : (MESSAGES[code] ?? "Server error");
+    const error: ErrorObject = { code, message };
     if (t.data !== undefined) error.data = t.data;
     return error;
   }
@@ -227,6 +315,11 @@ function isRequest(value: unknown): value is { method: string; params?: Params; 
   if ("params" in r && (typeof r.params !== "object" || r.params === null)) return false;
   if ("id" in r && r.id !== null && typeof r.id !== "string" && typeof r.id !== "number") return false;
   return true;
+}
+
+function isErrorObject(value: unknown): value is ErrorObject {
+  const e = value as Partial<ErrorObject> | null;
+  return typeof e === "object" && e !== null && Number.isInteger(e.code) && typeof e.message === "string";
 }
 
 function isResponse(value: unknown): value is { id: unknown; result?: unknown; error?: ErrorObject } {

@@ -1,8 +1,10 @@
 // `wasmsock jsonrpc --module FILE` as a process on node, deno and bun: the JSON-RPC 2.0
 // specification's section 7 examples answered exactly, concurrency, errors, calls back to the
 // client, and the wasmsock/jsonrpc client over ws and over our own WebSocket.
+
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 import { WebSocket as OurWebSocket } from "../dist/host-node/index.js";
 import { JsonRpcClient, JsonRpcError } from "../dist/jsonrpc/index.js";
 import { type Cli, startCli } from "./fixtures/cli/spawn-cli.ts";
@@ -167,6 +169,43 @@ describe.each(RUNTIMES)("wasmsock jsonrpc on %s", (_name, runtime) => {
     c.ws.close();
   });
 
+  it("answers a result JSON cannot hold with an Internal error and keeps serving; bounds batches", async () => {
+    const c = await rawClient(url);
+    const other = await rawClient(url);
+    expect(await c.ask('{"jsonrpc":"2.0","method":"huge","id":1}')).toEqual({
+      jsonrpc: "2.0",
+      error: { code: -32603, message: "Internal error", data: expect.stringMatching(/not JSON.*BigInt/) },
+      id: 1,
+    });
+    const answers = await c.ask(`[{"jsonrpc":"2.0","method":"huge","id":2},
+      {"jsonrpc":"2.0","method":"fast","id":3}]`);
+    expect(answers).toEqual([
+      { jsonrpc: "2.0", error: expect.objectContaining({ code: -32603 }), id: 2 },
+      { jsonrpc: "2.0", result: "fast", id: 3 },
+    ]);
+    expect(await c.ask(JSON.stringify(Array.from({ length: 1001 }, () => 1)))).toEqual({
+      jsonrpc: "2.0",
+      error: { code: -32600, message: "Invalid Request", data: "a batch of 1001; at most 1000" },
+      id: null,
+    });
+    expect(await c.ask(JSON.stringify(Array.from({ length: 1000 }, () => 1)))).toHaveLength(1000);
+    expect(await other.ask('{"jsonrpc":"2.0","method":"fast","id":4}')).toMatchObject({ result: "fast" });
+    c.ws.close();
+    other.ws.close();
+  });
+
+  it("counts default and rest parameters as declared, and keeps a thrown integer code", async () => {
+    const c = await rawClient(url);
+    const call = (method: string, params: unknown[]) =>
+      c.ask(JSON.stringify({ jsonrpc: "2.0", method, params, id: method }));
+    expect(await call("withDefault", [1, 2])).toMatchObject({ result: [1, 2] });
+    expect(await call("withDefault", [1])).toMatchObject({ result: [1, 10] });
+    expect(await call("withDefault", [1, 2, 3])).toEqual(err(-32602, "Invalid params", "withDefault"));
+    expect(await call("withRest", [1, 2, 3])).toMatchObject({ result: [1, [2, 3]] });
+    expect(await call("coded", [])).toEqual(err(4002, "Server error", "coded"));
+    c.ws.close();
+  });
+
   it("is not serialized: a fast call answers before a slow one sent earlier", async () => {
     const c = await rawClient(url);
     c.send('{"jsonrpc":"2.0","method":"slow","params":[300],"id":"slow"}');
@@ -203,5 +242,59 @@ describe.each(RUNTIMES)("wasmsock jsonrpc on %s", (_name, runtime) => {
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.call("ask", [i])));
     expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
     client.close();
+  });
+});
+
+describe("the wasmsock/jsonrpc client, answered wrongly", () => {
+  let server: WebSocketServer;
+  let url: string;
+  // Each method names the answer the server gives to it (section 5 allows one: a result or an error).
+  const answers: Record<string, (id: unknown) => object | undefined> = {
+    errorNull: (id) => ({ jsonrpc: "2.0", error: null, id }),
+    errorString: (id) => ({ jsonrpc: "2.0", error: "boom", id }),
+    errorBadCode: (id) => ({ jsonrpc: "2.0", error: { code: "E1", message: 5 }, id }),
+    resultBesideNullError: (id) => ({ jsonrpc: "2.0", result: 7, error: null, id }),
+    never: () => undefined,
+  };
+  beforeAll(async () => {
+    server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+    server.on("connection", (ws) =>
+      ws.on("message", (data) => {
+        const { method, id } = JSON.parse(String(data));
+        const answer = answers[method]?.(id);
+        if (answer) ws.send(JSON.stringify(answer));
+      }),
+    );
+    await new Promise((resolve) => server.once("listening", resolve));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it("rejects a response without a result or with a malformed error, and resolves a result", async () => {
+    const client = new JsonRpcClient(new WebSocket(url));
+    await expect(client.call("errorNull")).rejects.toThrow(/neither result nor error/);
+    await expect(client.call("errorString")).rejects.toMatchObject({ code: -32603, data: "boom" });
+    await expect(client.call("errorBadCode")).rejects.toThrow(/not an error object/);
+    expect(await client.call("resultBesideNullError")).toBe(7);
+    client.close();
+  });
+
+  it("takes a timeout past setTimeout's range as none, and params JSON cannot hold hold no timer", async () => {
+    const client = new JsonRpcClient(new WebSocket(url), { timeout: 60_000 });
+    const waiting = client.call("never", [], { timeout: 2 ** 31 });
+    const early = await Promise.race([
+      waiting.then(
+        () => "resolved",
+        (e) => `rejected: ${e.message}`,
+      ),
+      new Promise((r) => setTimeout(() => r("still waiting"), 200)),
+    ]);
+    expect(early).toBe("still waiting");
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    await expect(client.call("never", [1n])).rejects.toThrow(TypeError);
+    expect(timers()).toBe(before);
+    client.close();
+    await expect(waiting).rejects.toThrow(/closed/);
   });
 });
