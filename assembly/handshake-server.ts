@@ -1,12 +1,14 @@
 // The server side of the opening handshake (RFC 6455 4.2.1): parses and checks the client's request
 // into the record at hsBase, and computes Sec-WebSocket-Accept (4.2.2).
 import {
+  ERR_HS_BODY,
   ERR_HS_CONNECTION,
   ERR_HS_HOST,
   ERR_HS_HTTP_VERSION,
   ERR_HS_KEY,
   ERR_HS_MALFORMED,
   ERR_HS_METHOD,
+  ERR_HS_PROTOCOL_LIST,
   ERR_HS_TOO_LARGE,
   ERR_HS_TOO_MANY_HEADERS,
   ERR_HS_UPGRADE,
@@ -24,46 +26,146 @@ import { isKey, writeAccept } from "./accept";
 import {
   anyHasToken,
   clearRecord,
+  commaAt,
   countHeader,
   findHeader,
   finish,
   headEnd,
+  headerCount,
   headerEntry,
   httpVersion,
+  isLit,
   isTchar,
+  isToken,
   lineEnd,
   litLen,
   litPtr,
   scanHeaders,
   setField,
+  skipOws,
   storeField,
+  trimOws,
 } from "./http";
 import {
   N_CONNECTION,
+  N_CONTENT_LENGTH,
   N_EXTENSIONS,
   N_HOST,
   N_KEY,
   N_ORIGIN,
   N_PROTOCOL,
+  N_TRANSFER_ENCODING,
   N_UPGRADE,
   N_VERSION,
   R_GET,
+  S_HTTP,
+  S_HTTPS,
+  S_WS,
+  S_WSS,
   T_WEBSOCKET,
   V_13,
 } from "./literals";
 import { hsBase } from "./regions";
 
-// RFC 7230 3.1.1: method SP request-target SP HTTP-version. Stores the target in HS_PATH.
+// The authority of an absolute-form target (ptr << 32 | len), 0 for origin-form.
+let targetAuthority: u64 = 0;
+
+// RFC 7230 3.1.1: method SP request-target SP HTTP-version. Stores the target's path and query in
+// HS_PATH; the target is origin-form ("/path?query") or absolute-form ("http://host/path", whose
+// authority stands for Host, RFC 9112 3.2.2). Anything else, a fragment or a byte outside
+// printable ASCII is no request-target for a WebSocket.
 function requestLine(p: usize, eol: usize): bool {
   let t = p;
   while (t < eol && isTchar(load<u8>(t))) t++;
   if (t == p || t == eol || load<u8>(t) != 32) return false;
   const target = t + 1;
   t = target;
-  while (t < eol && load<u8>(t) > 32 && load<u8>(t) != 127) t++;
+  while (t < eol && load<u8>(t) > 32 && load<u8>(t) < 127 && load<u8>(t) != 35) t++;
   if (t == target || t + 9 != eol || load<u8>(t) != 32 || httpVersion(t + 1) < 0) return false;
-  storeField(HS_PATH, target, <u32>(t - target));
+  targetAuthority = 0;
+  let path = target;
+  if (load<u8>(target) != 47) {
+    // scheme "://" authority, then the path, which must not be empty.
+    let colon = target;
+    while (colon < t && load<u8>(colon) != 58) colon++;
+    const scheme = <u32>(colon - target);
+    if (
+      !(
+        isLit(target, scheme, S_HTTP) ||
+        isLit(target, scheme, S_HTTPS) ||
+        isLit(target, scheme, S_WS) ||
+        isLit(target, scheme, S_WSS)
+      )
+    )
+      return false;
+    if (t - colon < 3 || load<u8>(colon + 1) != 47 || load<u8>(colon + 2) != 47) return false;
+    path = colon + 3;
+    while (path < t && load<u8>(path) != 47 && load<u8>(path) != 63) path++;
+    if (path == t || load<u8>(path) != 47) return false;
+    targetAuthority = ((<u64>(colon + 3)) << 32) | <u64>(path - colon - 3);
+  }
+  storeField(HS_PATH, path, <u32>(t - path));
   return true;
+}
+
+// RFC 3986 3.2.2 and 3.2.3: host [":" port], the host an IP literal in brackets, or a name of
+// letters, digits, "-", ".", "_" and "~" (an IPv4 address is one). No userinfo, no percent-encoding
+// and none of the sub-delims, which no DNS name holds: a request built from it then names the
+// same path and host on every runtime.
+function isHost(p: usize, n: u32): bool {
+  const end = p + n;
+  let q = p;
+  if (q < end && load<u8>(q) == 91) {
+    q++;
+    while (q < end && isIpLiteralByte(load<u8>(q))) q++;
+    if (q == p + 1 || q == end || load<u8>(q) != 93) return false;
+    q++;
+  } else {
+    while (q < end && isNameByte(load<u8>(q))) q++;
+    if (q == p) return false;
+  }
+  if (q == end) return true;
+  if (load<u8>(q) != 58) return false;
+  for (q++; q < end; q++) if (<u32>load<u8>(q) - 48 >= 10) return false;
+  return true;
+}
+
+function isNameByte(c: u32): bool {
+  return c - 48 < 10 || (c | 32) - 97 < 26 || c == 45 || c == 46 || c == 95 || c == 126;
+}
+
+function isIpLiteralByte(c: u32): bool {
+  return c - 48 < 10 || (c | 32) - 97 < 6 || c == 58 || c == 46;
+}
+
+// RFC 6455 4.1: each element of every Sec-WebSocket-Protocol field is a token (empty ones skipped).
+function protocolsAreTokens(): bool {
+  const n = headerCount();
+  for (let i = findHeader(N_PROTOCOL, 0); i < n; i = findHeader(N_PROTOCOL, i + 1)) {
+    const e = headerEntry(i);
+    let q = <usize>load<u32>(e + 8);
+    const end = q + load<u32>(e + 12);
+    while (q <= end) {
+      const c = commaAt(q, end);
+      const a = skipOws(q, c);
+      const len = <u32>(trimOws(a, c) - a);
+      if (len > 0 && !isToken(a, len)) return false;
+      q = c + 1;
+    }
+  }
+  return true;
+}
+
+// RFC 9110 7.8: the upgraded protocol begins after the whole request, so one with a body would have
+// the body read as frames.
+function hasBody(): bool {
+  if (countHeader(N_TRANSFER_ENCODING) > 0) return true;
+  const n = headerCount();
+  for (let i = findHeader(N_CONTENT_LENGTH, 0); i < n; i = findHeader(N_CONTENT_LENGTH, i + 1)) {
+    const e = headerEntry(i);
+    if (load<u32>(e + 12) != 1 || load<u8>(load<u32>(e + 8)) != 48) return true;
+  }
+  return false;
 }
 
 // True when the first header named lit has exactly the value value.
@@ -81,8 +183,11 @@ function checkRequest(p: usize, eol: usize): u32 {
   // ... of HTTP/1.1 or higher.
   const version = httpVersion(eol - 8);
   if (version < 11 || version > 19) return finish(400, ERR_HS_HTTP_VERSION);
-  // 4.2.1 item 2: one Host (RFC 7230 5.4).
-  if (countHeader(N_HOST) != 1) return finish(400, ERR_HS_HOST);
+  // 4.2.1 item 2: one Host (RFC 7230 5.4), and a valid one (RFC 9112 3.2).
+  const host = hsBase + HS_HOST;
+  if (countHeader(N_HOST) != 1 || !isHost(load<u32>(host), load<u32>(host + 4)))
+    return finish(400, ERR_HS_HOST);
+  if (hasBody()) return finish(400, ERR_HS_BODY);
   // 4.2.1 item 3: Upgrade lists "websocket"; without it this is plain HTTP.
   if (!anyHasToken(N_UPGRADE, T_WEBSOCKET)) return finish(426, ERR_HS_UPGRADE);
   // 4.2.1 item 4: Connection lists "Upgrade".
@@ -94,6 +199,7 @@ function checkRequest(p: usize, eol: usize): u32 {
   const versions = countHeader(N_VERSION);
   if (versions > 1) return finish(400, ERR_HS_VERSION);
   if (versions == 0 || !firstValueIs(N_VERSION, V_13)) return finish(426, ERR_HS_VERSION);
+  if (!protocolsAreTokens()) return finish(400, ERR_HS_PROTOCOL_LIST);
   writeAccept(key, hsBase + HS_ACCEPT);
   return finish(101, 0);
 }
@@ -111,6 +217,7 @@ export function parseRequest(ptr: usize, len: u32, maxBytes: u32, maxHeaders: u3
   const err = scanHeaders(eol + 2, maxHeaders);
   if (err != 0) return finish(err == ERR_HS_TOO_MANY_HEADERS ? 431 : 400, err);
   setField(HS_HOST, N_HOST);
+  if (targetAuthority != 0) storeField(HS_HOST, <usize>(targetAuthority >>> 32), <u32>targetAuthority);
   setField(HS_ORIGIN, N_ORIGIN);
   setField(HS_PROTOCOL, N_PROTOCOL);
   setField(HS_EXTENSIONS, N_EXTENSIONS);

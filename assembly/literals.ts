@@ -69,3 +69,19 @@ export const R_EXTENSIONS = memory.data<u8>([
 ]);
 // "\r\n"
 export const CRLF = memory.data<u8>([2, 13, 10]);
+// "content-length"
+export const N_CONTENT_LENGTH = memory.data<u8>([
+  14, 99, 111, 110, 116, 101, 110, 116, 45, 108, 101, 110, 103, 116, 104,
+]);
+// "transfer-encoding"
+export const N_TRANSFER_ENCODING = memory.data<u8>([
+  17, 116, 114, 97, 110, 115, 102, 101, 114, 45, 101, 110, 99, 111, 100, 105, 110, 103,
+]);
+// "http"
+export const S_HTTP = memory.data<u8>([4, 104, 116, 116, 112]);
+// "https"
+export const S_HTTPS = memory.data<u8>([5, 104, 116, 116, 112, 115]);
+// "ws"
+export const S_WS = memory.data<u8>([2, 119, 115]);
+// "wss"
+export const S_WSS = memory.data<u8>([3, 119, 115, 115]);

@@ -35,7 +35,7 @@ const coreErrors: Record<number, [string, string]> = {
   [abi.ERR_HS_MALFORMED]: ["WS_ERR_HANDSHAKE_MALFORMED", "malformed HTTP message"],
   [abi.ERR_HS_METHOD]: ["WS_ERR_HANDSHAKE_METHOD", "method is not GET"],
   [abi.ERR_HS_HTTP_VERSION]: ["WS_ERR_HANDSHAKE_HTTP_VERSION", "HTTP version is not 1.1"],
-  [abi.ERR_HS_HOST]: ["WS_ERR_HANDSHAKE_HOST", "missing or repeated Host header"],
+  [abi.ERR_HS_HOST]: ["WS_ERR_HANDSHAKE_HOST", "missing, repeated or invalid Host header"],
   [abi.ERR_HS_UPGRADE]: ["WS_ERR_HANDSHAKE_UPGRADE", "Upgrade header does not name websocket"],
   [abi.ERR_HS_CONNECTION]: ["WS_ERR_HANDSHAKE_CONNECTION", "Connection header does not name upgrade"],
   [abi.ERR_HS_KEY]: ["WS_ERR_HANDSHAKE_KEY", "missing or invalid Sec-WebSocket-Key"],
@@ -47,6 +47,11 @@ const coreErrors: Record<number, [string, string]> = {
   [abi.ERR_HS_PROTOCOL]: ["WS_ERR_HANDSHAKE_PROTOCOL", "server chose a subprotocol that was not offered"],
   [abi.ERR_HS_EXTENSION]: ["WS_ERR_HANDSHAKE_EXTENSION", "server chose an extension that was not offered"],
   [abi.ERR_HS_FIELD]: ["WS_ERR_HANDSHAKE_FIELD", "header field contains CR, LF or NUL"],
+  [abi.ERR_HS_PROTOCOL_LIST]: [
+    "WS_ERR_HANDSHAKE_PROTOCOL_LIST",
+    "Sec-WebSocket-Protocol is not a list of tokens",
+  ],
+  [abi.ERR_HS_BODY]: ["WS_ERR_HANDSHAKE_BODY", "an upgrade request with a body"],
 };
 
 /** Errors raised by host-core itself, with their default messages. */

@@ -300,8 +300,10 @@ export function httpResponse(
   body: Uint8Array,
 ): Uint8Array {
   const kept = pairs(headers).filter(([name]) => !FRAMING.has(name.toLowerCase()));
+  // RFC 9110 7.8: a sender of Upgrade lists "upgrade" in Connection too.
+  const upgrade = kept.some(([name]) => name.toLowerCase() === "upgrade");
   const head = encoder.encode(
-    `HTTP/1.1 ${status} ${statusText || (reasons[status] ?? "")}\r\nConnection: close\r\n` +
+    `HTTP/1.1 ${status} ${statusText || (reasons[status] ?? "")}\r\nConnection: ${upgrade ? "Upgrade, close" : "close"}\r\n` +
       `${headerLines(kept)}Content-Length: ${body.length}\r\n\r\n`,
   );
   const all = new Uint8Array(head.length + body.length);

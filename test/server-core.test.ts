@@ -318,6 +318,31 @@ describe("the upgrade hook", () => {
     expect(address).toBe("192.0.2.7");
   });
 
+  it("sees the path the socket is served on: a Host with a path is refused, an absolute-form target routed", () => {
+    const urls: string[] = [];
+    const paths: string[] = [];
+    const { connect } = server(
+      { upgrade: (req) => void urls.push(req.url), open: (ws) => void paths.push(ws.path) },
+      { path: "/admin" },
+    );
+    const raw = (target: string, host: string) => {
+      const t = connect();
+      t.send(upgradeRequest(host, "/", KEY).replace("GET / ", `GET ${target} `));
+      return status(t.text(0));
+    };
+    // The hook would have read http://example.com/public?/admin, whose pathname is /public.
+    expect(raw("/admin", "example.com/public?")).toBe(400);
+    expect(raw("/admin", "user@example.com")).toBe(400);
+    expect(raw("/admin", "example.com:80x")).toBe(400);
+    expect(raw("http://example.com/admin?x=1", "ignored.example")).toBe(101);
+    expect(raw("ws://[::1]:8080/admin", "ignored.example")).toBe(101);
+    expect(raw("http://example.com", "example.com")).toBe(400);
+    expect(raw("example.com:80", "example.com")).toBe(400);
+    expect(raw("/admin#top", "example.com")).toBe(400);
+    expect(urls).toEqual(["http://example.com/admin?x=1", "http://[::1]:8080/admin"]);
+    expect(paths).toEqual(["/admin?x=1", "/admin"]);
+  });
+
   it("accepts with data set before open, extra 101 fields and a subprotocol the client offered", () => {
     const dataInOpen: unknown[] = [];
     const { request } = server<{ user: string }>(

@@ -161,10 +161,63 @@ export const handshake: HandshakeCase[] = [
     trailing: [text("Hello, early bird")],
     expect: { status: 101, check: acceptOk, echo: [gotText("Hello, early bird")] },
   },
+  {
+    id: "0.16",
+    description: "a Host with a path and a query in it: Host: HOST/public?",
+    expectation: "400 (RFC 9112 3.2: an invalid Host value), no 101",
+    request: req(...replacing("Host:", "Host: {host}/public?")),
+    expect: { status: "reject", preferStatus: 400, lenient: "accepted an invalid Host" },
+  },
+  {
+    id: "0.17",
+    description: "a Host with userinfo: Host: user@HOST",
+    expectation: "400 (RFC 9112 3.2: Host is uri-host [: port]), no 101",
+    request: req(...replacing("Host:", "Host: user@{host}")),
+    expect: { status: "reject", preferStatus: 400, lenient: "accepted an invalid Host" },
+  },
+  {
+    id: "0.18",
+    description: "the absolute-form of the target: GET http://HOST/PATH HTTP/1.1",
+    expectation: "101 (RFC 9112 3.2.2: a server MUST accept the absolute-form), then echoes",
+    request: req(...replacing("GET", "GET http://{host}{path} HTTP/1.1")),
+    trailing: [text("absolute")],
+    expect: { status: 101, check: acceptOk, echo: [gotText("absolute")] },
+  },
+  {
+    id: "0.19",
+    description: "the authority-form of the target: GET HOST HTTP/1.1",
+    expectation: "400 (RFC 9112 3.2.3: only for CONNECT), no 101",
+    request: req(...replacing("GET", "GET {host} HTTP/1.1")),
+    expect: { status: "reject", preferStatus: 400 },
+  },
+  {
+    id: "0.20",
+    description: "a byte above 0x7f in the target",
+    expectation: "400 (RFC 9112 3.2: the target is ASCII), no 101",
+    request: (t) => req(...GOOD)({ ...t, path: `${t.path}\u00e9` }),
+    expect: { status: "reject", preferStatus: 400 },
+  },
+  {
+    id: "0.21",
+    description: "a subprotocol offer that is not a token: Sec-WebSocket-Protocol: a b",
+    expectation: "400 (4.1: each element is a token), no 101",
+    request: req(...GOOD, "Sec-WebSocket-Protocol: a b"),
+    expect: { status: "reject", preferStatus: 400 },
+  },
+  {
+    id: "0.22",
+    description: "a request body: Content-Length: 8, then the 8 bytes of a masked text frame",
+    expectation: "400 (RFC 9110 7.8: the upgraded protocol starts after the request), the body not echoed",
+    request: (t) => `${req(...GOOD, "Content-Length: 8")(t)}\x81\x82\x00\x00\x00\x00hi`,
+    expect: { status: "reject", preferStatus: 400, lenient: "read a request body as frames" },
+  },
 ];
 
 function versionListed(res: HttpHead): string | undefined {
-  return tokens(res.headers["sec-websocket-version"]).includes("13")
-    ? undefined
-    : "the rejection does not list Sec-WebSocket-Version: 13";
+  if (!tokens(res.headers["sec-websocket-version"]).includes("13"))
+    return "the rejection does not list Sec-WebSocket-Version: 13";
+  // RFC 9110 7.8: a sender of Upgrade also lists "upgrade" in Connection.
+  if (res.headers.upgrade !== undefined && !tokens(res.headers.connection).includes("upgrade"))
+    return "Upgrade is sent without Connection: upgrade";
+  return undefined;
 }
