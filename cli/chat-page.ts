@@ -1,6 +1,10 @@
 // The chat page `wasmsock chat` serves at /: pick a name and a room, see who is there and the last
 // 50 messages, each with its time; when the server goes away the page says so and reconnects with
 // backoff (0.5 s doubling up to 10 s, jittered). Kept in a module so tsc carries it into dist/.
+
+/** The names the endpoint takes (others get 400), which the page checks before it connects. */
+export const NAME = /^[^\p{Cc}]{1,32}$/u;
+
 export const chatPage = `<!doctype html>
 <html lang="en">
 <meta charset="utf-8">
@@ -45,6 +49,7 @@ export const chatPage = `<!doctype html>
   const $ = (id) => document.getElementById(id);
   const status = (text, down) => { $("status").textContent = text; $("status").className = down ? "down" : ""; };
   const time = (ts) => new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const NAME = new RegExp(${JSON.stringify(NAME.source)}, "u");
   const params = new URLSearchParams(location.search);
   $("name").value = params.get("name") ?? localStorage.getItem("wasmsock-name") ?? "";
   $("room").value = params.get("room") ?? localStorage.getItem("wasmsock-room") ?? "lobby";
@@ -114,7 +119,11 @@ export const chatPage = `<!doctype html>
   }
   $("join").onsubmit = (e) => {
     e.preventDefault();
-    wanted = { name: $("name").value.trim(), room: $("room").value };
+    const name = $("name").value.trim();
+    // A refused handshake is only a close to the page, which would retry it forever; maxlength
+    // does not hold a name from the query (the room's pattern does hold one).
+    if (!NAME.test(name)) return status("a name is 1-32 characters, none of them control characters", true);
+    wanted = { name, room: $("room").value };
     localStorage.setItem("wasmsock-name", wanted.name);
     localStorage.setItem("wasmsock-room", wanted.room);
     $("join").style.display = "none";

@@ -1,10 +1,12 @@
-// `wasmsock chat`: the endpoint on node, deno and bun (names, rooms, presence, history, --redis
-// across processes), and the page in Debian's chromium (playwright-core): two pages join one room,
-// see each other, talk, and both survive a restart of the server. Screenshots go to test-results/.
+// `wasmsock chat`: the endpoint on node, deno and bun (names, rooms, presence, history, TLS, --redis
+// across processes and on exit), and the page in Debian's chromium (playwright-core): two pages
+// join one room, see each other, talk, and both survive a restart of the server; a name the
+// endpoint would refuse is refused by the page. Screenshots go to test-results/.
 import { mkdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startCli } from "./fixtures/cli/spawn-cli.ts";
+import { makeCerts } from "./helpers/certs.ts";
 import { launchChromium } from "./helpers/chromium.ts";
 import { RedisServer } from "./helpers/redis.ts";
 import { RUNTIMES } from "./helpers/runtimes.ts";
@@ -40,7 +42,7 @@ async function join_(port: number, name: string, room: string): Promise<Chatter>
 }
 
 describe.each(RUNTIMES)("chat endpoint on %s", (_name, runtime) => {
-  it("serves the page; presence, history (last 50), timestamps, rooms apart, bad names refused", async () => {
+  it("serves the page; presence, history (last 50), timestamps, rooms apart, bad names refused, long messages cut whole", async () => {
     const cli = await startCli(runtime, ["chat"]);
     expect(cli.banner).toBe(`chat on http://127.0.0.1:${cli.port}/`);
     const page = await fetch(`http://127.0.0.1:${cli.port}/`);
@@ -54,6 +56,9 @@ describe.each(RUNTIMES)("chat endpoint on %s", (_name, runtime) => {
     const ann = await join_(cli.port, "ann", "lobby");
     const welcome = await ann.wait((m) => m.type === "welcome");
     expect(welcome).toMatchObject({ room: "lobby", you: { name: "ann" }, history: [] });
+    // Cut at 2000 UTF-16 units, but not inside the emoji that would end at 2001.
+    ann.ws.send(`${"a".repeat(1999)}😀`);
+    expect(await ann.wait((m) => m.type === "message")).toMatchObject({ text: "a".repeat(1999) });
     for (let i = 0; i < 55; i++) ann.ws.send(`m${i}`);
     await ann.wait((m) => m.text === "m54");
     const elsewhere = await join_(cli.port, "eve", "other");
@@ -72,6 +77,32 @@ describe.each(RUNTIMES)("chat endpoint on %s", (_name, runtime) => {
     await ann.wait((m) => m.type === "leave" && m.name === "bob");
     expect(elsewhere.inbox.filter((m) => m.type !== "welcome")).toEqual([]);
     expect(await cli.stop()).toBe(0);
+  });
+
+  it("--tls-cert/--tls-key: serves wss://; a key file with no key in it exits 1 at startup", async () => {
+    const certs = makeCerts();
+    try {
+      const { cert, key } = certs.files;
+      // Started anyway, it is stopped, and the test fails on what it printed.
+      const bad = await startCli(runtime, ["chat", "--tls-cert", cert, "--tls-key", cert]).then(
+        async (cli) => `started: ${cli.banner} (${await cli.stop()})`,
+        (err: Error) => err.message,
+      );
+      expect(bad).toMatch(/exited with 1: wasmsock: /);
+      const cli = await startCli(runtime, ["chat", "--tls-cert", cert, "--tls-key", key]);
+      try {
+        expect(cli.banner).toBe(`chat on https://127.0.0.1:${cli.port}/`);
+        const ws = new WebSocket(`wss://localhost:${cli.port}/chat?name=ann`, { ca: certs.ca });
+        const welcome = await new Promise((resolve) =>
+          ws.once("message", (d) => resolve(JSON.parse(String(d)))),
+        );
+        expect(welcome).toMatchObject({ type: "welcome", room: "lobby" });
+      } finally {
+        expect(await cli.stop()).toBe(0);
+      }
+    } finally {
+      certs.remove();
+    }
   });
 });
 
@@ -97,6 +128,45 @@ describe("chat --redis", () => {
       await ann.wait((m) => m.text === "across");
     } finally {
       await Promise.all([one.stop(), two.stop()]);
+      await redis.kill();
+    }
+  });
+
+  it("a clean exit takes its members out of the room, as the others see it", async () => {
+    const redis = await RedisServer.start();
+    const one = await startCli(RUNTIMES[0][1], ["chat", "--redis", redis.url]);
+    const two = await startCli(RUNTIMES[0][1], ["chat", "--redis", redis.url]);
+    try {
+      for (const name of ["ann", "bob"])
+        await (await join_(one.port, name, "g")).wait((m) => m.type === "welcome");
+      expect(await one.stop()).toBe(0);
+      const carol = await join_(two.port, "carol", "g");
+      const hello = (await carol.wait((m) => m.type === "welcome")) as { members: { name: string }[] };
+      expect(hello.members.map((m) => m.name)).toEqual(["carol"]);
+    } finally {
+      await Promise.all([one.stop(), two.stop()]);
+      await redis.kill();
+    }
+  });
+
+  it("a member who leaves at once is announced joining, then leaving", async () => {
+    const redis = await RedisServer.start();
+    const cli = await startCli(RUNTIMES[0][1], ["chat", "--redis", redis.url]);
+    try {
+      const watcher = await join_(cli.port, "watcher", "race");
+      await watcher.wait((m) => m.type === "welcome");
+      const quick = 10;
+      for (let i = 0; i < quick; i++) {
+        const ws = new WebSocket(`ws://127.0.0.1:${cli.port}/chat?name=quick${i}&room=race`);
+        ws.on("open", () => ws.terminate()).on("error", () => {});
+      }
+      const events = () => watcher.inbox.filter((m) => m.type === "join" || m.type === "leave");
+      await watcher.wait(() => events().length === 2 * quick);
+      const order = new Map<unknown, string>();
+      for (const m of events()) order.set(m.id, `${order.get(m.id) ?? ""}${m.type}`);
+      expect([...order.values()]).toEqual(Array(quick).fill("joinleave"));
+    } finally {
+      await cli.stop();
       await redis.kill();
     }
   });
@@ -156,4 +226,23 @@ describe("the chat page in Chromium (Debian's, driven by playwright-core)", () =
       await cli.stop();
     }
   }, 60_000);
+
+  it("a name from the query that the endpoint would refuse: the page says why instead of connecting", async () => {
+    const cli = await startCli(RUNTIMES[0][1], ["chat"]);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${cli.port}/?name=${"n".repeat(33)}`);
+      await page.click("#join button");
+      await page.waitForSelector("#status.down");
+      expect(await page.textContent("#status")).toMatch(/1-32 characters/);
+      expect(await page.isVisible("#join")).toBe(true);
+      await page.fill("#name", "n".repeat(32));
+      await page.click("#join button");
+      await page.waitForFunction(() => document.querySelector("#status")?.textContent === "connected");
+    } finally {
+      await browser.close();
+      await cli.stop();
+    }
+  });
 });

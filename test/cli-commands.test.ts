@@ -1,6 +1,7 @@
 // The wasmsock CLI as a process: usage errors (status 2, one line), help, echo and pubsub on node,
-// deno and bun over real sockets, --deflate, --log json, --quiet, --tls-cert/--tls-key, --workers,
-// --redis across processes, and SIGTERM/SIGINT closing every peer with 1001 and exiting 0.
+// deno and bun over real sockets (pubsub closing a subscriber 16 MiB behind), --deflate, --log json,
+// --quiet, --tls-cert/--tls-key, --workers, --redis across processes, and SIGTERM/SIGINT closing
+// every peer with 1001 and exiting 0.
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -23,6 +24,20 @@ const next = (ws: WebSocket) =>
     ws.once("message", (d, isBinary) => resolve({ data: String(d), isBinary })),
   );
 const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once("close", resolve));
+
+/** A paused subscriber of pubsub's /t with `mib` MiB published to it, each one read by another. */
+async function behind(port: number, mib: number): Promise<WebSocket> {
+  const [slow, reader, publisher] = await Promise.all([0, 1, 2].map(() => open(`ws://127.0.0.1:${port}/t`)));
+  slow.pause();
+  // Paced by the subscriber that reads: each chunk it gets was queued to the slow one too.
+  const chunk = Buffer.alloc(1 << 20);
+  for (let i = 0; i < mib; i++) {
+    const got = next(reader);
+    publisher.send(chunk);
+    await got;
+  }
+  return slow;
+}
 
 describe("usage", () => {
   const bad: [string, string[], RegExp][] = [
@@ -136,6 +151,18 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
     expect(got).toEqual([]);
   });
 
+  it("pubsub: a subscriber that does not read is closed with 1008 once 16 MiB behind", async () => {
+    const cli = await startCli(runtime, ["pubsub"]);
+    try {
+      const slow = await behind(cli.port, 48);
+      const code = closed(slow);
+      slow.resume();
+      expect(await Promise.race([code, new Promise((r) => setTimeout(r, 3000, "still open"))])).toBe(1008);
+    } finally {
+      expect(await cli.stop()).toBe(0);
+    }
+  });
+
   it("--workers 2: two processes on one port; SIGTERM stops both", async () => {
     const cli = await startCli(runtime, ["echo", "--workers", "2"]);
     expect(cli.banner).toContain("(2 workers)");
@@ -165,6 +192,19 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
   });
 
   if (name === "node") {
+    it("pubsub --backpressure-limit 0: a subscriber that does not read is never closed for it", async () => {
+      const cli = await startCli(runtime, ["pubsub", "--backpressure-limit", "0"]);
+      try {
+        const slow = await behind(cli.port, 24);
+        let got = 0;
+        const all = new Promise<void>((resolve) => slow.on("message", () => ++got === 24 && resolve()));
+        slow.resume();
+        expect(await Promise.race([all.then(() => "all read"), closed(slow)])).toBe("all read");
+      } finally {
+        expect(await cli.stop()).toBe(0);
+      }
+    });
+
     it("--redis: pubsub processes on node and bun share topics", async () => {
       const redis = await RedisServer.start();
       const one = await startCli(runtime, ["pubsub", "--redis", redis.url]);

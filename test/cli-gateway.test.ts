@@ -1,7 +1,7 @@
 // `wasmsock gateway --unix DIR` as a process on node, deno and bun, against real UNIX stream
 // socket servers (node:net) in a temp dir: statuses before the 101 (names, traversal after
 // decoding, a symlink out of DIR, no socket, refused), bytes both ways, --text, either side
-// closing, and backpressure in both directions.
+// closing, backpressure in both directions; and DIR = /.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -224,4 +224,15 @@ describe.each(RUNTIMES)("wasmsock gateway on %s", (_name, runtime) => {
     await until(() => sink!.bytes === 32 * MiB, 10_000);
     up.close();
   }, 30_000);
+});
+
+describe("wasmsock gateway --unix /", () => {
+  it("looks names up in the root directory: an entry that is no socket is 404, not outside DIR", async () => {
+    const cli = await startCli(RUNTIMES[0][1], ["gateway", "--unix", "/"]);
+    try {
+      expect([await status(cli.port, "/tmp"), await status(cli.port, "/missing-here")]).toEqual([404, 404]);
+    } finally {
+      expect(await cli.stop()).toBe(0);
+    }
+  });
 });

@@ -6,14 +6,14 @@ import { createServer as createHttp, type IncomingMessage, type ServerResponse }
 import { createServer as createHttps } from "node:https";
 import type { WebSocketServer } from "../../host-core/server.ts";
 import type { WebSocketHandler } from "../../host-core/socket.ts";
+import { Deno } from "../../host-deno/deno-api.ts";
 import { attach } from "../../host-node/index.ts";
-import { chatPage } from "../chat-page.ts";
+import { chatPage, NAME } from "../chat-page.ts";
 import { type Command, withDefaults, wsUrl } from "../command.ts";
 import { logged } from "../log.ts";
 import { redisFor } from "../redis.ts";
 import { type Line, memoryRooms, type Rooms, redisRooms } from "./chat-rooms.ts";
 
-const NAME = /^[^\p{Cc}]{1,32}$/u;
 const ROOM = /^[A-Za-z0-9_-]{1,32}$/;
 const MAX_TEXT = 2000;
 
@@ -21,6 +21,8 @@ interface Member {
   id: string;
   name: string;
   room: string;
+  /** Set by open: whether its join went out (its leave must follow it, and only then). */
+  joined?: Promise<boolean>;
 }
 
 export const chat: Command = {
@@ -41,13 +43,17 @@ export const chat: Command = {
         .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
         .end(chatPage);
     };
+    // Deno's node:https takes any certificate and key, then fails every handshake; Deno's own TLS
+    // listener, on a free port, refuses a pair it cannot use at once, as serve() does on Deno.
+    if (listen.tls && "Deno" in globalThis)
+      Deno.listenTls({ hostname: listen.host, port: 0, ...listen.tls }).close();
     const http = listen.tls ? createHttps(listen.tls, page) : createHttp(page);
     const { port, host, tls, reusePort, backlog, noDelay, keepAlive, ...policy } = withDefaults(
       { maxPayload: 64 * 1024 },
       listen,
     );
     let server: WebSocketServer<Member> | undefined;
-    const handler = chatHandler(rooms, (topic, text) => server?.publish(topic, text));
+    const { handler, settled } = chatHandler(rooms, (topic, text) => server?.publish(topic, text));
     server = attach<Member>(http, {
       ...policy,
       path: "/chat",
@@ -68,17 +74,21 @@ export const chat: Command = {
         http.closeAllConnections?.();
         await server.close();
         await closed;
+        // The process exits next: the leaves of the peers just closed must reach Redis first.
+        await settled();
       },
     };
   },
 };
 
+/** The endpoint, and settled(): resolves once every leave begun so far is stored and published. */
 export function chatHandler(
   rooms: Rooms,
   publish: (topic: string, text: string) => void,
-): WebSocketHandler<Member> {
+): { handler: WebSocketHandler<Member>; settled(): Promise<void> } {
   const topic = (room: string) => `room:${room}`;
-  return {
+  const leaving = new Set<Promise<void>>();
+  const handler: WebSocketHandler<Member> = {
     upgrade(request) {
       const query = new URL(request.url).searchParams;
       const name = (query.get("name") ?? "").trim();
@@ -96,14 +106,18 @@ export function chatHandler(
         ws.send(JSON.stringify({ type: "welcome", you: { id, name }, room, members, history }));
         ws.publish(topic(room), JSON.stringify({ type: "join", id, name, ts: Date.now() })); // to the others
       };
-      welcome().catch((err) => {
-        console.error(`wasmsock chat: ${err}`);
-        ws.close(1011, "room unavailable");
-      });
+      ws.data.joined = welcome().then(
+        () => true,
+        (err) => {
+          console.error(`wasmsock chat: ${err}`);
+          ws.close(1011, "room unavailable");
+          return false;
+        },
+      );
     },
     message(ws, data, isBinary) {
       if (isBinary || typeof data !== "string") return;
-      const text = data.slice(0, MAX_TEXT);
+      const text = clip(data, MAX_TEXT);
       if (text.trim() === "") return;
       const { id, name, room } = ws.data;
       const line: Line = { type: "message", id, name, text, ts: Date.now() };
@@ -111,10 +125,26 @@ export function chatHandler(
       publish(topic(room), JSON.stringify(line));
     },
     close(ws) {
-      const { id, name, room } = ws.data;
-      void rooms
-        .leave(room, id)
-        .then(() => publish(topic(room), JSON.stringify({ type: "leave", id, name, ts: Date.now() })));
+      const { id, name, room, joined } = ws.data;
+      // After the join: a leave published first would leave a ghost on the others' pages.
+      const left = (async () => {
+        const published = await joined;
+        await rooms.leave(room, id);
+        if (published) publish(topic(room), JSON.stringify({ type: "leave", id, name, ts: Date.now() }));
+      })();
+      leaving.add(left);
+      void left.finally(() => leaving.delete(left));
     },
   };
+  return {
+    handler,
+    settled: async () => void (await Promise.all(leaving)),
+  };
+}
+
+/** At most max UTF-16 units, without splitting a surrogate pair. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }

@@ -75,6 +75,8 @@ export function gatewayHandler(options: GatewayOptions): WebSocketHandler<Bridge
   const allow = options.allow.map(glob);
   const deny = options.deny.map(glob);
   const utf8 = new TextDecoder("utf-8", { fatal: true });
+  // "/" (and any DIR given with a trailing slash) ends with the separator already.
+  const within = options.dir.endsWith(sep) ? options.dir : options.dir + sep;
   return {
     async upgrade(request, info) {
       const target = (info.target ?? new URL(request.url).pathname).split("?")[0];
@@ -89,7 +91,7 @@ export function gatewayHandler(options: GatewayOptions): WebSocketHandler<Bridge
       } catch {
         return refusal(404, "no socket");
       }
-      if (!real.startsWith(options.dir + sep)) return refusal(403, "outside the directory");
+      if (!real.startsWith(within)) return refusal(403, "outside the directory");
       if (!(await stat(real).catch(() => undefined))?.isSocket()) return refusal(404, "no socket");
       const unix = await dial(real).catch((err: NodeJS.ErrnoException) => err);
       if (unix instanceof Error) return refusal(unix.code === "ENOENT" ? 404 : 502, "service unavailable");
