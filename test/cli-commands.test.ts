@@ -205,6 +205,17 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
       }
     });
 
+    it("--redis to a Redis that is not there: exits 1 saying so, rather than waiting unseen", async () => {
+      const url = `redis://127.0.0.1:${await freePort()}`;
+      const outcome = await startCli(runtime, ["pubsub", "--redis", url]).then(
+        async (cli) => `started: ${cli.banner} (${await cli.stop()})`,
+        (err: Error) => err.message,
+      );
+      expect(outcome).toMatch(
+        /exited with 1: wasmsock: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ in 5 s/,
+      );
+    }, 15_000);
+
     it("--redis: pubsub processes on node and bun share topics", async () => {
       const redis = await RedisServer.start();
       const one = await startCli(runtime, ["pubsub", "--redis", redis.url]);
