@@ -1,5 +1,6 @@
 import {
   ERR_HS_ACCEPT,
+  ERR_HS_BODY,
   ERR_HS_CONNECTION,
   ERR_HS_EXTENSION,
   ERR_HS_FIELD,
@@ -9,6 +10,7 @@ import {
   ERR_HS_MALFORMED,
   ERR_HS_METHOD,
   ERR_HS_PROTOCOL,
+  ERR_HS_PROTOCOL_LIST,
   ERR_HS_STATUS,
   ERR_HS_TOO_LARGE,
   ERR_HS_TOO_MANY_HEADERS,
@@ -137,11 +139,25 @@ describe("server: the RFC 6455 1.2/1.3 example", () => {
     expect(field(HS_KEY)).toBe("dGhlIHNhbXBsZSBub25jZQ==");
   });
   it("fields point into the input, the request target as sent", () => {
-    const req = edit("/chat", "/chat?room=a%20b#x");
+    const req = edit("/chat", "/chat?room=a%20b");
     const p = bytes(req);
     expect(parseRequest(p, size(req), 8192, 64)).toBe(101);
     expect(load<u32>(hsBase + HS_PATH)).toBe(<u32>p + 4);
-    expect(field(HS_PATH)).toBe("/chat?room=a%20b#x");
+    expect(field(HS_PATH)).toBe("/chat?room=a%20b");
+  });
+  it("absolute-form: the path from the target, the authority for Host (RFC 9112 3.2.2)", () => {
+    expect(serve(edit("GET /chat", "GET HTTPS://other.example:8443/chat?x=1"))).toBe(101);
+    expect(field(HS_PATH)).toBe("/chat?x=1");
+    expect(field(HS_HOST)).toBe("other.example:8443");
+    rejects(edit("GET /chat", "GET https://other.example"), 400, ERR_HS_MALFORMED);
+    rejects(edit("GET /chat", "GET ftp://other.example/chat"), 400, ERR_HS_MALFORMED);
+    rejects(edit("GET /chat", "GET http://u@other.example/chat"), 400, ERR_HS_HOST);
+  });
+  it("a target that is not origin- or absolute-form, or has a fragment or a byte past 0x7e: 400", () => {
+    for (let i = 0; i < 4; i++) {
+      const target = ["server.example.com:80", "*", "/chat#x", "chat"][i];
+      rejects(edit("GET /chat", `GET ${target}`), 400, ERR_HS_MALFORMED);
+    }
   });
   it("lists every header in order, values trimmed of OWS", () => {
     serve(edit("Host: server.example.com", "Host: \t server.example.com \t"));
@@ -285,6 +301,19 @@ describe("server: RFC 6455 4.2.1 items 2-6", () => {
   it("item 2: no Host, or two: 400", () => {
     rejects(edit("Host: server.example.com\r\n", ""), 400, ERR_HS_HOST);
     rejects(plus("Host: other.example.com\r\n"), 400, ERR_HS_HOST);
+  });
+  it("item 2: a Host that is not host[:port] (RFC 9112 3.2): 400", () => {
+    const bad = ["", "a b", "h/p?", "u@h", "h:8x", "[::1", "[g::1]", "h,i", "h%2f"];
+    for (let i = 0; i < bad.length; i++) rejects(edit("server.example.com", bad[i]), 400, ERR_HS_HOST);
+    const good = ["h", "h:", "h:8080", "127.0.0.1:1", "[::1]", "[::ffff:1.2.3.4]:80", "a-b.c_d~e"];
+    for (let i = 0; i < good.length; i++) expect(serve(edit("server.example.com", good[i]))).toBe(101);
+  });
+  it("a body (RFC 9110 7.8) and a protocol element that is no token (4.1): 400", () => {
+    rejects(plus("Content-Length: 5\r\n"), 400, ERR_HS_BODY);
+    rejects(plus("Transfer-Encoding: chunked\r\n"), 400, ERR_HS_BODY);
+    expect(serve(plus("Content-Length: 0\r\n"))).toBe(101);
+    rejects(edit("chat, superchat", "chat, super chat"), 400, ERR_HS_PROTOCOL_LIST);
+    expect(serve(edit("chat, superchat", "chat, , superchat,"))).toBe(101);
   });
   it("item 3: Upgrade without the token websocket: 426", () => {
     rejects(edit("Upgrade: websocket\r\n", ""), 426, ERR_HS_UPGRADE);
