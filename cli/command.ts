@@ -36,6 +36,11 @@ export interface Running {
 }
 
 export interface Command extends CommandSpec {
+  /**
+   * Usage errors that need more than the command line (a file, the runtime), raised before any
+   * worker starts: one line and status 2 once, not a failure per worker.
+   */
+  check?(opts: Parsed): void;
   run(ctx: Context): Promise<Running>;
 }
 

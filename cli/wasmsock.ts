@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(command, rest);
   if (opts.help) return void process.stdout.write(commandHelp(command));
   const listen = listenOptions(opts);
+  command.check?.(opts);
   const me = role(opts.workers as number | undefined);
   if (!me.serves) return primary(opts.workers as number, listen.port, opts.quiet === true);
   if (me.reusePort) {

@@ -52,6 +52,17 @@ describe("usage", () => {
     ["an unreadable certificate", ["echo", "--tls-cert", "nope.pem", "--tls-key", "nope.pem"], /cannot read/],
     ["a module that does not load", ["jsonrpc", "--module", "nope.mjs", "--port", "0"], /cannot import/],
     ["a directory that is not there", ["gateway", "--unix", "/nonexistent", "--port", "0"], /no directory/],
+    [
+      "no module, with --workers",
+      ["jsonrpc", "--module", "nope.mjs", "--workers", "2", "--port", "0"],
+      /cannot import/,
+    ],
+    [
+      "no directory, with --workers",
+      ["gateway", "--unix", "/nonexistent", "--workers", "2", "--port", "0"],
+      /no directory/,
+    ],
+    ["a file as --unix", ["gateway", "--unix", "package.json", "--port", "0"], /no directory/],
     ["a bad --log", ["echo", "--log", "xml"], /--log: 'xml' is not one of json/],
   ];
   it.each(bad)("%s exits with status 2 and one line on stderr", async (_what, args, message) => {
@@ -60,6 +71,11 @@ describe("usage", () => {
     expect(err.trimEnd().split("\n")).toHaveLength(1);
     expect(err).toMatch(/^wasmsock: /);
     expect(err).toMatch(message);
+  });
+
+  it("chat --workers on Bun, whose node:http cannot share a port: status 2 and one line", async () => {
+    const { code, err } = await runCli(RUNTIMES[2][1], ["chat", "--workers", "2", "--port", "0"]);
+    expect([code, err.trimEnd().split("\n")]).toEqual([2, [expect.stringMatching(/^wasmsock: --workers: /)]]);
   });
 
   it("--help for the tool and for every command", async () => {

@@ -8,6 +8,7 @@ import type { WebSocketServer } from "../../host-core/server.ts";
 import type { WebSocketHandler } from "../../host-core/socket.ts";
 import { Deno } from "../../host-deno/deno-api.ts";
 import { attach } from "../../host-node/index.ts";
+import { UsageError } from "../args.ts";
 import { chatPage, NAME } from "../chat-page.ts";
 import { type Command, withDefaults, wsUrl } from "../command.ts";
 import { logged } from "../log.ts";
@@ -32,6 +33,11 @@ export const chat: Command = {
   options: [],
   topics: true,
   notes: ["Open http://HOST:PORT/ in a browser; the page's WebSocket is /chat?name=NAME&room=ROOM."],
+  check(opts) {
+    // The page and the endpoint share a node:http server, and Bun's takes no reusePort.
+    if ("Bun" in globalThis && ((opts.workers as number | undefined) ?? 1) > 1)
+      throw new UsageError("--workers: chat on Bun serves one process (Bun's node:http cannot share a port)");
+  },
   async run({ opts, listen, log }) {
     const redis = opts.redis ? await redisFor(opts.redis as string) : undefined;
     const rooms = redis ? redisRooms(redis.client) : memoryRooms();

@@ -4,7 +4,7 @@
 // as received and again after decoding) else 403; its real path (symlinks resolved) must be inside
 // DIR's else 403; no socket there is 404, a refused connection 502. Then bytes flow both ways, each
 // side paused while the other is backed up; either side closing closes the other (1001 to the client).
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { createConnection, type Socket } from "node:net";
 import { join, sep } from "node:path";
@@ -49,15 +49,13 @@ export const gateway: Command = {
     "Refused before the 101: a name not allowed, denied, or with /, \\, .., NUL or percent-encoded",
     "slashes or dots (403); a real path outside DIR (403); no socket (404); connection refused (502).",
   ],
-  async run({ opts, listen, log }) {
-    let dir: string;
-    try {
-      dir = realpathSync(opts.unix as string);
-    } catch {
+  check(opts) {
+    if (!statSync(opts.unix as string, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`--unix: no directory ${opts.unix}`);
-    }
+  },
+  async run({ opts, listen, log }) {
     const handler = gatewayHandler({
-      dir,
+      dir: realpathSync(opts.unix as string),
       allow: (opts.allow as string[] | undefined) ?? ["*"],
       deny: (opts.deny as string[] | undefined) ?? [],
       text: opts.text === true,

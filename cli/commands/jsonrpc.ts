@@ -1,5 +1,6 @@
 // wasmsock jsonrpc --module FILE: JSON-RPC 2.0 whose methods are FILE's exported functions
 // (positional params as arguments, named params as one object; the context last, to call back).
+import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve } from "../../host-auto/index.ts";
@@ -27,6 +28,14 @@ export const jsonrpc: Command = {
     "positional params as arguments or named params as one object, then a context with",
     "notify(method, params) and call(method, params) to reach the client.",
   ],
+  check(opts) {
+    const file = resolve(opts.module as string);
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      throw new UsageError(`--module: cannot import ${file} (${(err as NodeJS.ErrnoException).code})`);
+    }
+  },
   async run({ opts, listen, log }) {
     const file = resolve(opts.module as string);
     let module: Record<string, unknown>;
