@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { memoryRooms, ROOMS_KEPT } from "../cli/commands/chat-rooms.ts";
 import { startCli } from "./fixtures/cli/spawn-cli.ts";
 import { makeCerts } from "./helpers/certs.ts";
 import { launchChromium } from "./helpers/chromium.ts";
@@ -103,6 +104,25 @@ describe.each(RUNTIMES)("chat endpoint on %s", (_name, runtime) => {
     } finally {
       certs.remove();
     }
+  });
+});
+
+describe("chat's rooms in memory", () => {
+  it("keep the histories of the rooms written to last, at most 256", async () => {
+    const rooms = memoryRooms();
+    const line = (text: string) => ({ type: "message" as const, id: "i", name: "n", text, ts: 0 });
+    await rooms.remember("r0", line("first"));
+    for (let i = 1; i <= ROOMS_KEPT; i++) {
+      await rooms.remember(`r${i}`, line(`r${i}`));
+      // r1 is written again before the bound is passed, so it is not the oldest then.
+      if (i === ROOMS_KEPT - 1) await rooms.remember("r1", line("again"));
+    }
+    expect(await rooms.history("r0")).toEqual([]);
+    expect((await rooms.history("r1")).map((l) => l.text)).toEqual(["r1", "again"]);
+    expect((await rooms.history(`r${ROOMS_KEPT}`)).map((l) => l.text)).toEqual([`r${ROOMS_KEPT}`]);
+    await rooms.remember("r257", line("one more"));
+    expect(await rooms.history("r2")).toEqual([]);
+    expect((await rooms.history("r1")).map((l) => l.text)).toEqual(["r1", "again"]);
   });
 });
 

@@ -18,8 +18,13 @@ export interface Rooms {
   history(room: string): Promise<Line[]>;
 }
 
-export function memoryRooms(): Rooms {
+// Room names are the clients' to choose, so this process keeps the histories of the rooms written
+// to last, at most this many: up to 50 lines of 2000 UTF-16 units each, 50 MB in all at worst.
+export const ROOMS_KEPT = 256;
+
+export function memoryRooms(roomsKept = ROOMS_KEPT): Rooms {
   const members = new Map<string, Map<string, string>>();
+  // In order of their last line, the oldest first.
   const history = new Map<string, Line[]>();
   return {
     async join(room, id, name) {
@@ -37,7 +42,9 @@ export function memoryRooms(): Rooms {
       const lines = history.get(room) ?? [];
       lines.push(line);
       if (lines.length > HISTORY) lines.shift();
+      history.delete(room);
       history.set(room, lines);
+      if (history.size > roomsKept) history.delete(history.keys().next().value as string);
     },
     async history(room) {
       return history.get(room) ?? [];
