@@ -169,6 +169,23 @@ describe("chat --redis", () => {
     }
   });
 
+  it("with Redis gone, a joiner is closed with 1011 in 5 s instead of waiting for its welcome", async () => {
+    const redis = await RedisServer.start();
+    const cli = await startCli(RUNTIMES[0][1], ["chat", "--redis", redis.url]);
+    try {
+      await (await join_(cli.port, "ann", "r")).wait((m) => m.type === "welcome");
+      await redis.kill();
+      const late = new WebSocket(`ws://127.0.0.1:${cli.port}/chat?name=bob&room=r`);
+      const got = new Promise<unknown>((resolve) => {
+        late.once("message", (d) => resolve(String(d)));
+        late.once("close", (code) => resolve(code));
+      });
+      expect(await got).toBe(1011);
+    } finally {
+      await cli.stop();
+    }
+  }, 15_000);
+
   it("a member who leaves at once is announced joining, then leaving", async () => {
     const redis = await RedisServer.start();
     const cli = await startCli(RUNTIMES[0][1], ["chat", "--redis", redis.url]);

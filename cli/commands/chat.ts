@@ -17,6 +17,8 @@ import { type Line, memoryRooms, type Rooms, redisRooms } from "./chat-rooms.ts"
 
 const ROOM = /^[A-Za-z0-9_-]{1,32}$/;
 const MAX_TEXT = 2000;
+// A joiner waits at most this long for its welcome: node-redis holds commands while Redis is down.
+const JOIN_MS = 5000;
 
 interface Member {
   id: string;
@@ -80,8 +82,9 @@ export const chat: Command = {
         http.closeAllConnections?.();
         await server.close();
         await closed;
-        // The process exits next: the leaves of the peers just closed must reach Redis first.
-        await settled();
+        // The process exits next: the leaves of the peers just closed must reach Redis first, if
+        // it answers at all.
+        await Promise.race([settled(), new Promise((resolve) => setTimeout(resolve, JOIN_MS))]);
       },
     };
   },
@@ -106,15 +109,28 @@ export function chatHandler(
     open(ws) {
       const { id, name, room } = ws.data;
       ws.subscribe(topic(room));
+      let late = false;
       const welcome = async () => {
         await rooms.join(room, id, name);
         const [members, history] = await Promise.all([rooms.members(room), rooms.history(room)]);
+        if (late) return;
         ws.send(JSON.stringify({ type: "welcome", you: { id, name }, room, members, history }));
         ws.publish(topic(room), JSON.stringify({ type: "join", id, name, ts: Date.now() })); // to the others
       };
-      ws.data.joined = welcome().then(
-        () => true,
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const tooLate = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          late = true;
+          reject(new Error(`room ${room}: no answer in ${JOIN_MS / 1000} s`));
+        }, JOIN_MS);
+      });
+      ws.data.joined = Promise.race([welcome(), tooLate]).then(
+        () => {
+          clearTimeout(timer);
+          return true;
+        },
         (err) => {
+          clearTimeout(timer);
           console.error(`wasmsock chat: ${err}`);
           ws.close(1011, "room unavailable");
           return false;
