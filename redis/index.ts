@@ -117,10 +117,10 @@ class RedisBackplane implements Backplane {
     const channel = this.prefix + topic;
     const n = this.channels.get(channel) ?? 0;
     this.channels.set(channel, n + 1);
-    if (n === 0)
-      this.subscriberLink()
-        .subscribe(channel)
-        .catch((err) => this.report(err));
+    if (n === 0) {
+      const sub = this.subscriberLink();
+      sub.subscribe(channel).catch((err) => this.reportFrom(sub, err));
+    }
   }
 
   unsubscribe(topic: string): void {
@@ -128,10 +128,10 @@ class RedisBackplane implements Backplane {
     const n = this.channels.get(channel) ?? 0;
     if (n > 1) return void this.channels.set(channel, n - 1);
     this.channels.delete(channel);
-    if (n === 1)
-      this.subscriberLink()
-        .unsubscribe(channel)
-        .catch((err) => this.report(err));
+    if (n === 1) {
+      const sub = this.subscriberLink();
+      sub.unsubscribe(channel).catch((err) => this.reportFrom(sub, err));
+    }
   }
 
   private subscriberLink(): Link {
@@ -139,9 +139,9 @@ class RedisBackplane implements Backplane {
     const own = this.options.subscriber === undefined;
     const client = this.options.subscriber ?? duplicate(this.options.publisher);
     const sub = link(client, this.onMessage);
-    sub.on("error", (err) => this.report(err));
+    sub.on("error", (err) => this.reportFrom(sub, err));
     sub.on("ready", this.recovered);
-    if (own) open(client).catch((err) => this.report(err));
+    if (own) open(client).catch((err) => this.reportFrom(sub, err));
     this.subscriber = sub;
     return sub;
   }
@@ -169,6 +169,12 @@ class RedisBackplane implements Backplane {
     this.outage = false;
     this.logged = false;
   };
+
+  // A subscriber this backplane closed (its last server left) fails what it still had pending:
+  // nothing to report.
+  private reportFrom(sub: Link, err: unknown): void {
+    if (sub === this.subscriber) this.report(err);
+  }
 
   private report(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
