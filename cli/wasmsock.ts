@@ -58,15 +58,23 @@ async function main(argv: string[]): Promise<void> {
   if (opts.help) return void process.stdout.write(commandHelp(command));
   const listen = listenOptions(opts);
   command.check?.(opts);
+  const log = opts.log === "json" ? jsonLines : silent;
+  // The startup line, an event like the rest under --log json so that collectors read every line.
+  const announce = (url: string, workers?: number) => {
+    if (opts.quiet) return;
+    if (log === silent) console.log(workers ? `${url} (${workers} workers)` : `${command.name} on ${url}`);
+    else log("listening", { command: command.name, url, workers });
+  };
   const me = role(opts.workers as number | undefined);
-  if (!me.serves) return primary(opts.workers as number, listen.port, opts.quiet === true);
+  if (!me.serves)
+    return primary(opts.workers as number, listen.port, (url) => announce(url, opts.workers as number));
   if (me.reusePort) {
     listen.reusePort = true;
     listen.port = me.port ?? listen.port;
   }
-  const running = await command.run({ opts, listen, log: opts.log === "json" ? jsonLines : silent });
+  const running = await command.run({ opts, listen, log });
   if (me.ready) me.ready(running.url);
-  else if (!opts.quiet) console.log(`${command.name} on ${running.url}`);
+  else announce(running.url);
   closeOnSignals(running);
 }
 

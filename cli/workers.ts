@@ -32,13 +32,13 @@ export function role(workers: number | undefined): Role {
   return { serves: !workers || workers < 2 };
 }
 
-/** The primary: starts the workers, prints the URL once all listen, forwards signals. */
-export async function primary(workers: number, port: number, quiet: boolean): Promise<void> {
+/** The primary: starts the workers, announces the URL once all listen, forwards signals. */
+export async function primary(workers: number, port: number, announce: (url: string) => void): Promise<void> {
   let ready = 0;
   let url = "";
   const listening = (u: string) => {
     url = u;
-    if (++ready === workers && !quiet) console.log(`${url} (${workers} workers)`);
+    if (++ready === workers) announce(url);
   };
   const children: { kill(): void; exited: Promise<unknown> }[] = [];
   if (!runtime.Deno && !runtime.Bun) {

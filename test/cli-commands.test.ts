@@ -116,7 +116,12 @@ describe("usage", () => {
 describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
   it("echo: echoes text and binary, --deflate negotiates, --log json logs, SIGTERM sends 1001 and exits 0", async () => {
     const cli = await startCli(runtime, ["echo", "--deflate", "--log", "json"]);
-    expect(cli.banner).toBe(`echo on ws://127.0.0.1:${cli.port}/`);
+    // Every stdout line is JSON, the startup line too.
+    expect(JSON.parse(cli.banner)).toMatchObject({
+      event: "listening",
+      command: "echo",
+      url: `ws://127.0.0.1:${cli.port}/`,
+    });
     const ws = await open(`ws://127.0.0.1:${cli.port}/`);
     expect(ws.extensions).toContain("permessage-deflate");
     ws.send("héllo ".repeat(500));
@@ -126,10 +131,10 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
     const code = closed(ws);
     expect(await cli.stop("SIGTERM")).toBe(0);
     expect(await code).toBe(1001);
-    const events = cli.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-    expect(events.map((e) => e.event)).toEqual(["open", "close"]);
-    expect(events[0]).toMatchObject({ path: "/", extensions: expect.stringContaining("permessage-deflate") });
-    expect(events[1]).toMatchObject({ code: 1001 });
+    const events = cli.lines.map((l) => JSON.parse(l));
+    expect(events.map((e) => e.event)).toEqual(["listening", "open", "close"]);
+    expect(events[1]).toMatchObject({ path: "/", extensions: expect.stringContaining("permessage-deflate") });
+    expect(events[2]).toMatchObject({ code: 1001 });
     expect(typeof events[0].time).toBe("string");
   });
 
@@ -179,9 +184,9 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
     }
   });
 
-  it("--workers 2: two processes on one port; SIGTERM stops both", async () => {
-    const cli = await startCli(runtime, ["echo", "--workers", "2"]);
-    expect(cli.banner).toContain("(2 workers)");
+  it("--workers 2: two processes on one port, each logging under --log json; SIGTERM stops both", async () => {
+    const cli = await startCli(runtime, ["echo", "--workers", "2", "--log", "json"]);
+    expect(JSON.parse(cli.banner)).toMatchObject({ event: "listening", workers: 2 });
     const clients = await Promise.all(Array.from({ length: 6 }, () => open(`ws://127.0.0.1:${cli.port}/`)));
     for (const [i, ws] of clients.entries()) {
       ws.send(`n${i}`);
@@ -190,6 +195,8 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
     const codes = Promise.all(clients.map(closed));
     expect(await cli.stop("SIGTERM")).toBe(0);
     expect(await codes).toEqual(clients.map(() => 1001));
+    const events = cli.lines.map((l) => JSON.parse(l).event);
+    expect(events.filter((e) => e === "open").length).toBe(6);
   }, 30_000);
 
   it("--tls-cert/--tls-key serve wss://", async () => {
