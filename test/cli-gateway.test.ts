@@ -1,7 +1,7 @@
 // `wasmsock gateway --unix DIR` as a process on node, deno and bun, against real UNIX stream
 // socket servers (node:net) in a temp dir: statuses before the 101 (names, traversal after
-// decoding, a symlink out of DIR, no socket, refused), bytes both ways, --text, either side
-// closing, backpressure in both directions; and DIR = /.
+// decoding, a symlink out of DIR, no socket, refused, a socket path too long), bytes both ways,
+// --text, either side closing, backpressure in both directions; and DIR = /.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -62,6 +62,20 @@ beforeAll(async () => {
   symlinkSync(join(outside, "secret"), join(dir, "escape"));
   symlinkSync(join(dir, "echo"), join(dir, "inside"));
   writeFileSync(join(dir, "notsock"), "a file");
+  // A socket whose path is longer than sun_path's 107 bytes can only be bound relative to its
+  // directory; the gateway dials absolute paths. It is reached through a symlink in DIR, and a
+  // socket at its path's first 107 bytes catches a runtime that cuts the path instead of failing.
+  const deep = join(dir, "d".repeat(100));
+  mkdirSync(deep);
+  const home = process.cwd();
+  process.chdir(deep);
+  try {
+    await unixServer("svc", (s) => s.end("deep"));
+  } finally {
+    process.chdir(home);
+  }
+  symlinkSync(join(deep, "svc"), join(dir, "deep"));
+  await unixServer(join(deep, "svc").slice(0, 107), (s) => s.end("cut"));
   // A socket file nobody listens on: connecting is refused.
   const py = spawnSync("python3", [
     "-c",
@@ -130,6 +144,7 @@ describe.each(RUNTIMES)("wasmsock gateway on %s", (_name, runtime) => {
       "refused",
       "notsock",
       "missing",
+      "deep",
       "secret*",
     ];
     cli = await startCli(runtime, [
@@ -168,6 +183,7 @@ describe.each(RUNTIMES)("wasmsock gateway on %s", (_name, runtime) => {
       ["/notsock", 404],
       ["/", 404],
       ["/refused", 502],
+      ["/deep", 502], // a socket path over 107 bytes
     ];
     const got = await Promise.all(cases.map(([target]) => status(cli.port, target)));
     expect(Object.fromEntries(cases.map(([t], i) => [t, got[i]]))).toEqual(Object.fromEntries(cases));

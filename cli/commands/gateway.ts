@@ -2,8 +2,9 @@
 // Before the 101: NAME must match an --allow pattern (default *) and no --deny pattern, and be one
 // plain name (no /, \, .., NUL, nor percent-encoded slashes or dots, checked on the request-target
 // as received and again after decoding) else 403; its real path (symlinks resolved) must be inside
-// DIR's else 403; no socket there is 404, a refused connection 502. Then bytes flow both ways, each
-// side paused while the other is backed up; either side closing closes the other (1001 to the client).
+// DIR's else 403; no socket there is 404; a refused connection, or a real path over 107 bytes, 502.
+// Then bytes flow both ways, each side paused while the other is backed up; either side closing
+// closes the other (1001 to the client).
 import { realpathSync, statSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { createConnection, type Socket } from "node:net";
@@ -22,6 +23,9 @@ export interface GatewayOptions {
   /** Bytes from the socket go as text messages when they are valid UTF-8. */
   text: boolean;
 }
+
+/** The longest path a UNIX socket address holds on Linux (sun_path, less its NUL). */
+const SUN_PATH_MAX = 107;
 
 interface Bridge {
   unix: Socket;
@@ -47,7 +51,8 @@ export const gateway: Command = {
   required: ["unix"],
   notes: [
     "Refused before the 101: a name not allowed, denied, or with /, \\, .., NUL or percent-encoded",
-    "slashes or dots (403); a real path outside DIR (403); no socket (404); connection refused (502).",
+    "slashes or dots (403); a real path outside DIR (403); no socket (404); connection refused, or",
+    "a real path longer than 107 bytes, which a UNIX socket address cannot hold (502).",
   ],
   check(opts) {
     if (!statSync(opts.unix as string, { throwIfNoEntry: false })?.isDirectory())
@@ -91,6 +96,8 @@ export function gatewayHandler(options: GatewayOptions): WebSocketHandler<Bridge
       }
       if (!real.startsWith(within)) return refusal(403, "outside the directory");
       if (!(await stat(real).catch(() => undefined))?.isSocket()) return refusal(404, "no socket");
+      // Past sun_path's bytes runtimes differ: some fail, one cuts the path and dials another socket.
+      if (Buffer.byteLength(real) > SUN_PATH_MAX) return refusal(502, "socket path too long");
       const unix = await dial(real).catch((err: NodeJS.ErrnoException) => err);
       if (unix instanceof Error) return refusal(unix.code === "ENOENT" ? 404 : 502, "service unavailable");
       return { data: { unix, orphan: setTimeout(() => unix.destroy(), 30_000) } };
