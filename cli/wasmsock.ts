@@ -16,12 +16,17 @@ import { primary, role } from "./workers.ts";
 const COMMANDS: Command[] = [echo, chat, pubsub, jsonrpc, gateway];
 
 function listenOptions(opts: Parsed): ListenOptions {
-  const file = (name: string) => {
+  // Runtimes' own errors for a file that is no PEM name neither the option nor the file.
+  const pem = (name: string, label: RegExp, what: string) => {
+    let text: string;
     try {
-      return readFileSync(opts[name] as string, "utf8");
+      text = readFileSync(opts[name] as string, "utf8");
     } catch (err) {
       throw new UsageError(`--${name}: cannot read ${opts[name]} (${(err as NodeJS.ErrnoException).code})`);
     }
+    if (!new RegExp(`-----BEGIN ${label.source}-----`).test(text))
+      throw new UsageError(`--${name}: ${opts[name]} holds no PEM ${what}`);
+    return text;
   };
   const seconds = opts["idle-timeout"] as number | undefined;
   const throttle =
@@ -31,7 +36,12 @@ function listenOptions(opts: Parsed): ListenOptions {
   return {
     port: (opts.port as number | undefined) ?? 8080,
     host: (opts.host as string | undefined) ?? "127.0.0.1",
-    tls: opts["tls-cert"] ? { cert: file("tls-cert"), key: file("tls-key") } : undefined,
+    tls: opts["tls-cert"]
+      ? {
+          cert: pem("tls-cert", /CERTIFICATE/, "certificate"),
+          key: pem("tls-key", /(?:RSA |EC |ENCRYPTED )?PRIVATE KEY/, "private key"),
+        }
+      : undefined,
     origins: opts.origin as string[] | undefined,
     maxConnections: opts["max-connections"] as number | undefined,
     maxPayload: opts["max-payload"] as number | undefined,

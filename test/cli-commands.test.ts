@@ -50,6 +50,12 @@ describe("usage", () => {
     ["a missing required option", ["gateway"], /--unix is required/],
     ["a certificate without a key", ["echo", "--tls-cert", "x.pem"], /go together/],
     ["an unreadable certificate", ["echo", "--tls-cert", "nope.pem", "--tls-key", "nope.pem"], /cannot read/],
+    [
+      "a certificate that is no PEM",
+      ["echo", "--tls-cert", "package.json", "--tls-key", "package.json"],
+      /^wasmsock: --tls-cert: package.json holds no PEM certificate$/m,
+    ],
+
     ["a module that does not load", ["jsonrpc", "--module", "nope.mjs", "--port", "0"], /cannot import/],
     ["a directory that is not there", ["gateway", "--unix", "/nonexistent", "--port", "0"], /no directory/],
     [
@@ -71,6 +77,17 @@ describe("usage", () => {
     expect(err.trimEnd().split("\n")).toHaveLength(1);
     expect(err).toMatch(/^wasmsock: /);
     expect(err).toMatch(message);
+  });
+
+  it("a certificate given as --tls-key: status 2, naming the option", async () => {
+    const certs = makeCerts();
+    try {
+      const { cert } = certs.files;
+      const { code, err } = await runCli(NODE, ["echo", "--tls-cert", cert, "--tls-key", cert]);
+      expect([code, err]).toEqual([2, `wasmsock: --tls-key: ${cert} holds no PEM private key\n`]);
+    } finally {
+      certs.remove();
+    }
   });
 
   it("chat --workers on Bun, whose node:http cannot share a port: status 2 and one line", async () => {
