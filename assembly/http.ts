@@ -108,12 +108,15 @@ export function listHas(p: usize, n: u32, item: usize, itemLen: u32, fold: bool)
   return false;
 }
 
-// Bytes through the CRLF CRLF that ends the head (RFC 7230 3); 0 while it may still come, -1 once
-// more than maxBytes arrived without it.
+// Bytes through the CRLF CRLF that ends the head (RFC 7230 3), or through the first LF LF, a head
+// with bare LFs that lineEnd then rejects, rather than waiting for a CRLF CRLF that never comes;
+// 0 while it may still come, -1 once more than maxBytes arrived without it.
 export function headEnd(p: usize, len: u32, maxBytes: u32): i32 {
   const n = min(len, maxBytes);
-  for (let i: u32 = 3; i < n; i++) {
-    if (load<u32>(p + i - 3) == 0x0a0d0a0d) return <i32>(i + 1);
+  for (let i: u32 = 1; i < n; i++) {
+    if (load<u8>(p + i) != LF) continue;
+    const before = load<u8>(p + i - 1);
+    if (before == LF || (before == CR && i >= 3 && load<u16>(p + i - 3) == 0x0a0d)) return <i32>(i + 1);
   }
   return len > maxBytes ? -1 : 0;
 }

@@ -192,6 +192,15 @@ describe("server: where the head ends (RFC 7230 3)", () => {
     expect(parseRequest(p, n, 8192, 64)).toBe(101);
     expect(end()).toBe(n);
   });
+  it("a head of bare LFs ends at its first LF LF: 400 there, not a wait for CRLF CRLF", () => {
+    const req = REQUEST.replaceAll("\r\n", "\n");
+    rejects(req, 400, ERR_HS_MALFORMED);
+    expect(end()).toBe(size(req));
+    rejects(`${REQUEST.substring(0, 30)}\n\n`, 400, ERR_HS_MALFORMED);
+    rejects("\n\n", 400, ERR_HS_MALFORMED);
+    // CRLF LF: the line before ends well, the next holds a bare LF.
+    rejects(`${REQUEST.substring(0, REQUEST.length - 2)}\n`, 400, ERR_HS_MALFORMED);
+  });
   it("a plain HTTP request (no Upgrade) is complete, 426, with HS_END set", () => {
     const req = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
     rejects(req, 426, ERR_HS_UPGRADE);
@@ -642,6 +651,8 @@ describe("client: validating the response (RFC 6455 4.1)", () => {
     fails(changed("HTTP/1.1", "HTTP/2.0"), ERR_HS_MALFORMED);
     fails(changed("HTTP/1.1", "ICY"), ERR_HS_MALFORMED);
     fails(changed("Upgrade: ", "Upgrade : "), ERR_HS_MALFORMED);
+    // Bare LFs: the head ends at LF LF and fails there, not at the handshake timeout.
+    fails(RESPONSE.replaceAll("\r\n", "\n"), ERR_HS_MALFORMED);
   });
   it("limits: a head over maxBytes, more than HS_MAX_HEADERS headers", () => {
     const n = size(RESPONSE);

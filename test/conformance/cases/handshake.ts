@@ -211,6 +211,14 @@ export const handshake: HandshakeCase[] = [
     request: (t) => `${req(...GOOD, "Content-Length: 8")(t)}\x81\x82\x00\x00\x00\x00hi`,
     expect: { status: "reject", preferStatus: 400, lenient: "read a request body as frames" },
   },
+  {
+    id: "0.23",
+    description: "a request whose lines end in a bare LF, not CRLF",
+    expectation:
+      "an answer, not a wait: 400 (RFC 9112 2.2 lets a recipient read LF as a line end, a known smuggling vector behind proxies that do not), no 101",
+    request: (t) => req(...GOOD)(t).replaceAll("\r\n", "\n"),
+    expect: { status: "reject", preferStatus: 400, lenient: "read bare LFs as line ends" },
+  },
 ];
 
 function versionListed(res: HttpHead): string | undefined {
