@@ -132,6 +132,7 @@ export const ERR_HS_EXTENSION: u32 = 45;
 export const ERR_HS_FIELD: u32 = 46;
 export const ERR_HS_PROTOCOL_LIST: u32 = 47;
 export const ERR_HS_BODY: u32 = 48;
+export const ERR_HS_ORIGIN: u32 = 49;
 
 // Handshake result record at hsPtr(). Pointers are absolute addresses in memory.
 export const HS_STATUS: u32 = 0; // u32: 0 = need more bytes, 101 = accept, else an HTTP status

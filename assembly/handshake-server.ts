@@ -8,6 +8,7 @@ import {
   ERR_HS_KEY,
   ERR_HS_MALFORMED,
   ERR_HS_METHOD,
+  ERR_HS_ORIGIN,
   ERR_HS_PROTOCOL_LIST,
   ERR_HS_TOO_LARGE,
   ERR_HS_TOO_MANY_HEADERS,
@@ -112,6 +113,15 @@ function requestLine(p: usize, eol: usize): bool {
 // letters, digits, "-", ".", "_" and "~" (an IPv4 address is one). No userinfo, no percent-encoding
 // and none of the sub-delims, which no DNS name holds: a request built from it then names the
 // same path and host on every runtime.
+// No separator of a list of origins (RFC 6454 7.1: SP) or of repeated fields (a comma).
+function isOneOrigin(p: usize, n: u32): bool {
+  for (let i: u32 = 0; i < n; i++) {
+    const c = load<u8>(p + i);
+    if (c == 32 || c == 9 || c == 44) return false;
+  }
+  return true;
+}
+
 function isHost(p: usize, n: u32): bool {
   const end = p + n;
   let q = p;
@@ -188,6 +198,11 @@ function checkRequest(p: usize, eol: usize): u32 {
   if (countHeader(N_HOST) != 1 || !isHost(load<u32>(host), load<u32>(host + 4)))
     return finish(400, ERR_HS_HOST);
   if (hasBody()) return finish(400, ERR_HS_BODY);
+  // RFC 6454 7.3: a client sends one Origin holding one origin; of two, an origin check could read
+  // the other one (a fetch-style server's Headers joins repeated fields with ", ").
+  const origin = hsBase + HS_ORIGIN;
+  if (countHeader(N_ORIGIN) > 1 || !isOneOrigin(load<u32>(origin), load<u32>(origin + 4)))
+    return finish(400, ERR_HS_ORIGIN);
   // 4.2.1 item 3: Upgrade lists "websocket"; without it this is plain HTTP.
   if (!anyHasToken(N_UPGRADE, T_WEBSOCKET)) return finish(426, ERR_HS_UPGRADE);
   // 4.2.1 item 4: Connection lists "Upgrade".

@@ -52,6 +52,7 @@ const coreErrors: Record<number, [string, string]> = {
     "Sec-WebSocket-Protocol is not a list of tokens",
   ],
   [abi.ERR_HS_BODY]: ["WS_ERR_HANDSHAKE_BODY", "an upgrade request with a body"],
+  [abi.ERR_HS_ORIGIN]: ["WS_ERR_HANDSHAKE_ORIGIN_REPEATED", "more than one Origin"],
 };
 
 /** Errors raised by host-core itself, with their default messages. */

@@ -159,6 +159,9 @@ function upgradeRequestOf(request: Request): UpgradeRequest {
   if (request.method !== "GET") [status, error] = [405, WebSocketError.fromCore(abi.ERR_HS_METHOD)];
   else if (!upgrade.includes("websocket"))
     [status, error] = [426, WebSocketError.fromCore(abi.ERR_HS_UPGRADE)];
+  // Headers joins repeated fields with ", ": more than one Origin, which the engine refuses too.
+  else if (/[\s,]/.test(headers.origin ?? ""))
+    [status, error] = [400, WebSocketError.fromCore(abi.ERR_HS_ORIGIN)];
   return {
     status,
     error,

@@ -9,6 +9,7 @@ import {
   ERR_HS_KEY,
   ERR_HS_MALFORMED,
   ERR_HS_METHOD,
+  ERR_HS_ORIGIN,
   ERR_HS_PROTOCOL,
   ERR_HS_PROTOCOL_LIST,
   ERR_HS_STATUS,
@@ -323,6 +324,13 @@ describe("server: RFC 6455 4.2.1 items 2-6", () => {
     expect(serve(plus("Content-Length: 0\r\n"))).toBe(101);
     rejects(edit("chat, superchat", "chat, super chat"), 400, ERR_HS_PROTOCOL_LIST);
     expect(serve(edit("chat, superchat", "chat, , superchat,"))).toBe(101);
+  });
+  it("a second Origin, or a list of origins in one: 400 (RFC 6454 7.3), whatever they say", () => {
+    rejects(plus("Origin: http://example.com\r\n"), 400, ERR_HS_ORIGIN);
+    rejects(plus("origin: http://evil.example\r\n"), 400, ERR_HS_ORIGIN);
+    rejects(edit("http://example.com", "http://example.com, http://evil.example"), 400, ERR_HS_ORIGIN);
+    rejects(edit("http://example.com", "http://example.com http://evil.example"), 400, ERR_HS_ORIGIN);
+    expect(serve(edit("Origin: http://example.com", "Origin:  http://example.com\t"))).toBe(101);
   });
   it("item 3: Upgrade without the token websocket: 426", () => {
     rejects(edit("Upgrade: websocket\r\n", ""), 426, ERR_HS_UPGRADE);

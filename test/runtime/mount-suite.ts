@@ -4,6 +4,7 @@
 // `hono` (a Hono app on the runtime's server). Throttling is our engine's. Peers: `ws`, and undici's
 // WebSocket (the browser-style client Node ships as its global WebSocket from Node 22).
 import { type ChildProcess, spawn } from "node:child_process";
+import { connect } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { WebSocket as UndiciWebSocket } from "undici";
@@ -75,6 +76,37 @@ export function mountSuite(runtime: string, command: string[]): void {
     );
   }
 
+  /** The status of an upgrade request written by hand, with these extra header lines. */
+  function statusOf(port: number, path: string, lines: string[]): Promise<number> {
+    return within(
+      new Promise((resolve, reject) => {
+        const socket = connect(port, HOST);
+        let head = "";
+        socket.on("data", (d) => {
+          head += d;
+          const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+          if (!m) return;
+          socket.destroy();
+          resolve(Number(m[1]));
+        });
+        socket.on("error", reject);
+        socket.write(
+          [
+            `GET ${path} HTTP/1.1`,
+            `Host: ${HOST}:${port}`,
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version: 13",
+            ...lines,
+            "\r\n",
+          ].join("\r\n"),
+        );
+      }),
+      "a status line",
+    );
+  }
+
   const next = (ws: WsClient): Promise<string> =>
     within(new Promise((resolve) => ws.once("message", (d) => resolve(`${d}`))), "a message");
   const closeOf = (ws: WsClient): Promise<{ code: number; reason: string }> =>
@@ -143,6 +175,15 @@ export function mountSuite(runtime: string, command: string[]): void {
             "status 403",
           );
           await open(port("routes"), "/chat", [], { Origin: "https://good.example" });
+        });
+
+        it("refuses two Origin headers with 400, whichever comes first", async () => {
+          for (const [a, b] of [
+            ["https://good.example", "https://evil.example"],
+            ["https://evil.example", "https://good.example"],
+          ])
+            expect(await statusOf(port("routes"), "/chat", [`Origin: ${a}`, `Origin: ${b}`])).toBe(400);
+          expect(await statusOf(port("routes"), "/chat", ["Origin: https://good.example"])).toBe(101);
         });
 
         it("publishes to the other subscribers of a topic", async () => {

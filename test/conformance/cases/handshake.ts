@@ -219,6 +219,13 @@ export const handshake: HandshakeCase[] = [
     request: (t) => req(...GOOD)(t).replaceAll("\r\n", "\n"),
     expect: { status: "reject", preferStatus: 400, lenient: "read bare LFs as line ends" },
   },
+  {
+    id: "0.24",
+    description: "two Origin headers",
+    expectation: "400 (RFC 6454 7.3: a client sends at most one; an origin check may read either), no 101",
+    request: req(...GOOD, "Origin: http://{host}", "Origin: http://elsewhere.example"),
+    expect: { status: "reject", preferStatus: 400, lenient: "accepted two Origin headers" },
+  },
 ];
 
 function versionListed(res: HttpHead): string | undefined {
