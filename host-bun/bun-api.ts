@@ -12,6 +12,8 @@ export interface BunSocket<D> {
   write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
   /** shutdown(SHUT_WR): our side is done, reading goes on until the peer closes. */
   shutdown(): void;
+  /** Closes once Bun's own buffer is written (ours is empty by then); runs `close` inside. */
+  end(): void;
   /** Closes at once; the `close` handler runs before this returns. */
   terminate(): void;
   /** Stops and restarts reading from the kernel, so TCP flow control reaches the peer. */

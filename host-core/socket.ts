@@ -752,7 +752,7 @@ export class SocketDriver<T> implements TransportEvents, Expiring, Subscriber, D
     if (this.ended || this.readyState === CLOSED) return;
     this.ended = true;
     this.flush(true);
-    this.transport.end();
+    this.transport.end(this.session.closeReceived && this.session.closeSent && !this.session.failed);
     this.arm(CLOSE_WAIT, this.ctx.policy.closeTimeout);
     // 7.1.7: a failed connection is dropped soon after our close, sooner than the shared sweep's
     // tick; failures are rare enough for a timer of their own.

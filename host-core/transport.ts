@@ -11,8 +11,13 @@ export interface Transport {
   write(chunks: Uint8Array[]): boolean;
   /** Bytes given to write() and not yet handed to the OS. */
   readonly bufferedAmount: number;
-  /** Half-closes once everything written has gone; reading goes on, so the peer's end is seen. */
-  end(): void;
+  /**
+   * Half-closes once everything written has gone; reading goes on, so the peer's end is seen.
+   * `complete`: the closing handshake is done, nothing more is to be read, and the adapter may
+   * close fully instead (no shutdown, no wait for the peer's FIN). `close` is then reported after
+   * the call, as with destroy().
+   */
+  end(complete?: boolean): void;
   /** Closes at once, dropping unsent bytes. Must not report `close` from inside the call. */
   destroy(): void;
   /** Stops reading: the peer's TCP window fills and holds what it sends. */
