@@ -24,7 +24,9 @@ export function logged<T>(handler: WebSocketHandler<T>, log: EventLog): WebSocke
       handler.close?.(ws, code, reason);
     },
     reject(request, error, info) {
-      const path = request ? new URL(request.url).pathname : undefined;
+      const url = request ? new URL(request.url) : undefined;
+      // As ws.path in open and close: the query kept.
+      const path = url ? url.pathname + url.search : undefined;
       log("reject", { remote: info.remoteAddress, path, code: error.code, message: error.message });
       return handler.reject?.(request, error, info);
     },

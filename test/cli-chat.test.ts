@@ -3,9 +3,10 @@
 // join one room, see each other, talk, and both survive a restart of the server; a name the
 // endpoint would refuse is refused by the page. Screenshots go to test-results/.
 import { mkdirSync } from "node:fs";
+import { createClient } from "redis";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { memoryRooms, ROOMS_KEPT } from "../cli/commands/chat-rooms.ts";
+import { HISTORY_TTL_S, memoryRooms, ROOMS_KEPT } from "../cli/commands/chat-rooms.ts";
 import { startCli } from "./fixtures/cli/spawn-cli.ts";
 import { makeCerts } from "./helpers/certs.ts";
 import { launchChromium } from "./helpers/chromium.ts";
@@ -80,7 +81,7 @@ describe.each(RUNTIMES)("chat endpoint on %s", (_name, runtime) => {
     expect(await cli.stop()).toBe(0);
   });
 
-  it("--tls-cert/--tls-key: serves wss://; a key file with no key in it exits 1 at startup", async () => {
+  it("--tls-cert/--tls-key: serves wss://; a key file with no key in it is a usage error naming the option", async () => {
     const certs = makeCerts();
     try {
       const { cert, key } = certs.files;
@@ -89,7 +90,9 @@ describe.each(RUNTIMES)("chat endpoint on %s", (_name, runtime) => {
         async (cli) => `started: ${cli.banner} (${await cli.stop()})`,
         (err: Error) => err.message,
       );
-      expect(bad).toMatch(/exited with 1: wasmsock: /);
+      expect(bad).toBe(
+        `wasmsock chat exited with 2: wasmsock: --tls-key: ${cert} holds no PEM private key\n`,
+      );
       const cli = await startCli(runtime, ["chat", "--tls-cert", cert, "--tls-key", key]);
       try {
         expect(cli.banner).toBe(`chat on https://127.0.0.1:${cli.port}/`);
@@ -143,6 +146,13 @@ describe("chat --redis", () => {
       };
       expect(hello.members.map((m) => m.name).sort()).toEqual(["ann", "bob"]);
       expect(hello.history.map((h) => h.text)).toEqual(["before bob"]);
+      // The history goes a day after its last line (room names are the clients' to choose).
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      const ttl = await client.ttl("wasmsock:chat:r1:history");
+      await client.close();
+      expect(ttl).toBeGreaterThan(HISTORY_TTL_S - 60);
+      expect(ttl).toBeLessThanOrEqual(HISTORY_TTL_S);
       await ann.wait((m) => m.type === "join" && m.name === "bob");
       bob.ws.send("across");
       await ann.wait((m) => m.text === "across");

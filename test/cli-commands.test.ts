@@ -79,17 +79,6 @@ describe("usage", () => {
     expect(err).toMatch(message);
   });
 
-  it("a certificate given as --tls-key: status 2, naming the option", async () => {
-    const certs = makeCerts();
-    try {
-      const { cert } = certs.files;
-      const { code, err } = await runCli(NODE, ["echo", "--tls-cert", cert, "--tls-key", cert]);
-      expect([code, err]).toEqual([2, `wasmsock: --tls-key: ${cert} holds no PEM private key\n`]);
-    } finally {
-      certs.remove();
-    }
-  });
-
   it("chat --workers on Bun, whose node:http cannot share a port: status 2 and one line", async () => {
     const { code, err } = await runCli(RUNTIMES[2][1], ["chat", "--workers", "2", "--port", "0"]);
     expect([code, err.trimEnd().split("\n")]).toEqual([2, [expect.stringMatching(/^wasmsock: --workers: /)]]);
@@ -145,13 +134,17 @@ describe.each(RUNTIMES)("commands on %s", (name, runtime) => {
     expect(await next(ws)).toEqual({ data: "héllo ".repeat(500), isBinary: false });
     ws.send(Buffer.from([1, 2, 3]));
     expect(await next(ws)).toMatchObject({ isBinary: true });
+    // Version 8 is refused with 426: a reject event, its path with the query as open's would be.
+    const old = new WebSocket(`ws://127.0.0.1:${cli.port}/old?v=8`, { protocolVersion: 8 });
+    await new Promise((resolve) => old.once("unexpected-response", resolve).once("error", resolve));
     const code = closed(ws);
     expect(await cli.stop("SIGTERM")).toBe(0);
     expect(await code).toBe(1001);
     const events = cli.lines.map((l) => JSON.parse(l));
-    expect(events.map((e) => e.event)).toEqual(["listening", "open", "close"]);
+    expect(events.map((e) => e.event)).toEqual(["listening", "open", "reject", "close"]);
     expect(events[1]).toMatchObject({ path: "/", extensions: expect.stringContaining("permessage-deflate") });
-    expect(events[2]).toMatchObject({ code: 1001 });
+    expect(events[2]).toMatchObject({ path: "/old?v=8", code: "WS_ERR_HANDSHAKE_VERSION" });
+    expect(events[3]).toMatchObject({ code: 1001 });
     expect(typeof events[0].time).toBe("string");
   });
 

@@ -2,6 +2,10 @@
 // every process of one chat sees the same (hash wasmsock:chat:ROOM:members, list ...:history).
 export const HISTORY = 50;
 
+// Room names are the clients' to choose: in Redis a room's history expires a day after its last
+// line, so rooms named once do not stay forever.
+export const HISTORY_TTL_S = 24 * 60 * 60;
+
 export interface Line {
   type: "message";
   id: string;
@@ -60,6 +64,7 @@ interface RedisCommands {
   rPush(key: string, value: string): Promise<unknown>;
   lTrim(key: string, start: number, stop: number): Promise<unknown>;
   lRange(key: string, start: number, stop: number): Promise<string[]>;
+  expire(key: string, seconds: number): Promise<unknown>;
 }
 
 export function redisRooms(client: unknown, prefix = "wasmsock:chat:"): Rooms {
@@ -77,8 +82,10 @@ export function redisRooms(client: unknown, prefix = "wasmsock:chat:"): Rooms {
       return Object.entries(all).map(([id, name]) => ({ id, name }));
     },
     async remember(room, line) {
-      await redis.rPush(key(room, "history"), JSON.stringify(line));
-      await redis.lTrim(key(room, "history"), -HISTORY, -1);
+      const history = key(room, "history");
+      await redis.rPush(history, JSON.stringify(line));
+      await redis.lTrim(history, -HISTORY, -1);
+      await redis.expire(history, HISTORY_TTL_S);
     },
     async history(room) {
       return (await redis.lRange(key(room, "history"), -HISTORY, -1)).map((s) => JSON.parse(s) as Line);
