@@ -109,10 +109,6 @@ function requestLine(p: usize, eol: usize): bool {
   return true;
 }
 
-// RFC 3986 3.2.2 and 3.2.3: host [":" port], the host an IP literal in brackets, or a name of
-// letters, digits, "-", ".", "_" and "~" (an IPv4 address is one). No userinfo, no percent-encoding
-// and none of the sub-delims, which no DNS name holds: a request built from it then names the
-// same path and host on every runtime.
 // No separator of a list of origins (RFC 6454 7.1: SP) or of repeated fields (a comma).
 function isOneOrigin(p: usize, n: u32): bool {
   for (let i: u32 = 0; i < n; i++) {
@@ -122,6 +118,10 @@ function isOneOrigin(p: usize, n: u32): bool {
   return true;
 }
 
+// RFC 3986 3.2.2 and 3.2.3: host [":" port], the host an IP literal in brackets, or a name of
+// letters, digits, "-", ".", "_" and "~" (an IPv4 address is one). No userinfo, no percent-encoding
+// and none of the sub-delims, which no DNS name holds: a request built from it then names the
+// same path and host on every runtime.
 function isHost(p: usize, n: u32): bool {
   const end = p + n;
   let q = p;

@@ -39,7 +39,7 @@ function listenOptions(opts: Parsed): ListenOptions {
     tls: opts["tls-cert"]
       ? {
           cert: pem("tls-cert", /CERTIFICATE/, "certificate"),
-          key: pem("tls-key", /(?:RSA |EC |ENCRYPTED )?PRIVATE KEY/, "private key"),
+          key: pem("tls-key", /[A-Z ]*PRIVATE KEY/, "private key"),
         }
       : undefined,
     origins: opts.origin as string[] | undefined,
