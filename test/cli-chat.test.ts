@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { createClient } from "redis";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { HISTORY_TTL_S, memoryRooms, ROOMS_KEPT } from "../cli/commands/chat-rooms.ts";
+import { ALIVE_MS, HISTORY_TTL_S, memoryRooms, ROOMS_KEPT } from "../cli/commands/chat-rooms.ts";
 import { startCli } from "./fixtures/cli/spawn-cli.ts";
 import { makeCerts } from "./helpers/certs.ts";
 import { launchChromium } from "./helpers/chromium.ts";
@@ -161,6 +161,32 @@ describe("chat --redis", () => {
       await redis.kill();
     }
   });
+
+  it("a process that stops answering loses its members from the list, and lists them again once back", async () => {
+    const redis = await RedisServer.start();
+    const one = await startCli(RUNTIMES[0][1], ["chat", "--redis", redis.url]);
+    const two = await startCli(RUNTIMES[0][1], ["chat", "--redis", redis.url]);
+    const names = async (name: string) => {
+      const c = await join_(two.port, name, "k");
+      const hello = (await c.wait((m) => m.type === "welcome")) as { members: { name: string }[] };
+      return hello.members.map((m) => m.name).sort();
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      await (await join_(one.port, "ann", "k")).wait((m) => m.type === "welcome");
+      // Stopped (as good as crashed, to the others): its key lapses after 3 renewal periods.
+      one.proc.kill("SIGSTOP");
+      await sleep(3 * ALIVE_MS + 500);
+      expect(await names("bob")).toEqual(["bob"]);
+      one.proc.kill("SIGCONT");
+      await sleep(ALIVE_MS + 1000);
+      expect(await names("carol")).toEqual(["ann", "bob", "carol"]);
+    } finally {
+      one.proc.kill("SIGCONT");
+      await Promise.all([one.stop(), two.stop()]);
+      await redis.kill();
+    }
+  }, 20_000);
 
   it("a clean exit takes its members out of the room, as the others see it", async () => {
     const redis = await RedisServer.start();

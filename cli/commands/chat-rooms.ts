@@ -1,10 +1,15 @@
 // Who is in each chat room and its last 50 messages: in this process, or in Redis (--redis) so
-// every process of one chat sees the same (hash wasmsock:chat:ROOM:members, list ...:history).
+// every process of one chat sees the same (hash wasmsock:chat:ROOM:members, list ...:history, and
+// wasmsock:chat:process:ID, which says the process holding a member is alive).
 export const HISTORY = 50;
 
 // Room names are the clients' to choose: in Redis a room's history expires a day after its last
 // line, so rooms named once do not stay forever.
 export const HISTORY_TTL_S = 24 * 60 * 60;
+
+// A process that crashes cannot take its members out: each process renews a key of its own this
+// often, which expires three times as late, and members whose process key is gone are dropped.
+export const ALIVE_MS = 2000;
 
 export interface Line {
   type: "message";
@@ -65,21 +70,60 @@ interface RedisCommands {
   lTrim(key: string, start: number, stop: number): Promise<unknown>;
   lRange(key: string, start: number, stop: number): Promise<string[]>;
   expire(key: string, seconds: number): Promise<unknown>;
+  set(key: string, value: string): Promise<unknown>;
+  pExpire(key: string, ms: number): Promise<unknown>;
+  exists(key: string): Promise<number>;
 }
 
 export function redisRooms(client: unknown, prefix = "wasmsock:chat:"): Rooms {
   const redis = client as RedisCommands;
   const key = (room: string, what: string) => `${prefix}${room}:${what}`;
+  // Room names are [A-Za-z0-9_-]: "process:" never names a room's key.
+  const alive = (process: string) => `${prefix}process:${process}`;
+  const self = crypto.randomUUID().slice(0, 8);
+  // This process's members by room, to list again should its key lapse (a stall, a Redis failover)
+  // and another process drop them meanwhile.
+  const own = new Map<string, Map<string, string>>();
+  // The field's value is "PROCESS NAME": whose member it is, then the name.
+  const list = (room: string, id: string, name: string) =>
+    redis.hSet(key(room, "members"), id, `${self} ${name}`);
+  let first = true;
+  const renew = async () => {
+    const lapsed = !first && (await redis.exists(alive(self))) === 0;
+    first = false;
+    await redis.set(alive(self), "1");
+    await redis.pExpire(alive(self), 3 * ALIVE_MS);
+    if (lapsed) for (const [room, ids] of own) for (const [id, name] of ids) await list(room, id, name);
+  };
+  let renewed = renew();
+  renewed.catch(() => {}); // a join awaiting it fails instead
+  const timer = setInterval(() => {
+    renewed = renew().catch(() => {});
+  }, ALIVE_MS);
+  (timer as { unref?(): void }).unref?.();
   return {
     async join(room, id, name) {
-      await redis.hSet(key(room, "members"), id, name);
+      await renewed;
+      own.set(room, (own.get(room) ?? new Map()).set(id, name));
+      await list(room, id, name);
     },
     async leave(room, id) {
+      const ids = own.get(room);
+      ids?.delete(id);
+      if (ids?.size === 0) own.delete(room);
       await redis.hDel(key(room, "members"), id).catch(() => {});
     },
     async members(room) {
-      const all = await redis.hGetAll(key(room, "members"));
-      return Object.entries(all).map(([id, name]) => ({ id, name }));
+      const members = key(room, "members");
+      const all = Object.entries(await redis.hGetAll(members)).map(([id, value]) => {
+        const space = value.indexOf(" ");
+        return { id, process: value.slice(0, space), name: value.slice(space + 1) };
+      });
+      const processes = [...new Set(all.map((m) => m.process))];
+      const living = await Promise.all(processes.map((p) => redis.exists(alive(p))));
+      const dead = new Set(processes.filter((_, i) => living[i] === 0));
+      for (const m of all) if (dead.has(m.process)) redis.hDel(members, m.id).catch(() => {});
+      return all.filter((m) => !dead.has(m.process)).map(({ id, name }) => ({ id, name }));
     },
     async remember(room, line) {
       const history = key(room, "history");
