@@ -78,7 +78,7 @@ interface RedisCommands {
 export function redisRooms(client: unknown, prefix = "wasmsock:chat:"): Rooms {
   const redis = client as RedisCommands;
   const key = (room: string, what: string) => `${prefix}${room}:${what}`;
-  // Room names are [A-Za-z0-9_-]: "process:" never names a room's key.
+  // A room called "process" has keys ending in :members and :history, never 8 hex digits.
   const alive = (process: string) => `${prefix}process:${process}`;
   const self = crypto.randomUUID().slice(0, 8);
   // This process's members by room, to list again should its key lapse (a stall, a Redis failover)
