@@ -174,13 +174,19 @@ describe("chat --redis", () => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     try {
       await (await join_(one.port, "ann", "k")).wait((m) => m.type === "welcome");
+      const dave = await join_(two.port, "dave", "k");
+      await dave.wait((m) => m.type === "welcome");
       // Stopped (as good as crashed, to the others): its key lapses after 3 renewal periods.
       one.proc.kill("SIGSTOP");
       await sleep(3 * ALIVE_MS + 500);
-      expect(await names("bob")).toEqual(["bob"]);
+      expect(await names("bob")).toEqual(["bob", "dave"]);
+      // The page already open hears that ann left, once.
+      await dave.wait((m) => m.type === "leave" && m.name === "ann");
+      await sleep(200);
+      expect(dave.inbox.filter((m) => m.type === "leave")).toHaveLength(1);
       one.proc.kill("SIGCONT");
       await sleep(ALIVE_MS + 1000);
-      expect(await names("carol")).toEqual(["ann", "bob", "carol"]);
+      expect(await names("carol")).toEqual(["ann", "bob", "carol", "dave"]);
     } finally {
       one.proc.kill("SIGCONT");
       await Promise.all([one.stop(), two.stop()]);

@@ -19,10 +19,16 @@ export interface Line {
   ts: number;
 }
 
+export interface Member {
+  id: string;
+  name: string;
+}
+
 export interface Rooms {
   join(room: string, id: string, name: string): Promise<void>;
   leave(room: string, id: string): Promise<void>;
-  members(room: string): Promise<{ id: string; name: string }[]>;
+  /** Who is in the room, and who was taken out just now because their process is gone. */
+  members(room: string): Promise<{ present: Member[]; gone: Member[] }>;
   remember(room: string, line: Line): Promise<void>;
   history(room: string): Promise<Line[]>;
 }
@@ -45,7 +51,7 @@ export function memoryRooms(roomsKept = ROOMS_KEPT): Rooms {
       if (m?.size === 0) members.delete(room);
     },
     async members(room) {
-      return [...(members.get(room) ?? [])].map(([id, name]) => ({ id, name }));
+      return { present: [...(members.get(room) ?? [])].map(([id, name]) => ({ id, name })), gone: [] };
     },
     async remember(room, line) {
       const lines = history.get(room) ?? [];
@@ -64,7 +70,7 @@ export function memoryRooms(roomsKept = ROOMS_KEPT): Rooms {
 /** node-redis v5's commands used here. */
 interface RedisCommands {
   hSet(key: string, field: string, value: string): Promise<unknown>;
-  hDel(key: string, field: string): Promise<unknown>;
+  hDel(key: string, field: string): Promise<number>;
   hGetAll(key: string): Promise<Record<string, string>>;
   rPush(key: string, value: string): Promise<unknown>;
   lTrim(key: string, start: number, stop: number): Promise<unknown>;
@@ -122,8 +128,13 @@ export function redisRooms(client: unknown, prefix = "wasmsock:chat:"): Rooms {
       const processes = [...new Set(all.map((m) => m.process))];
       const living = await Promise.all(processes.map((p) => redis.exists(alive(p))));
       const dead = new Set(processes.filter((_, i) => living[i] === 0));
-      for (const m of all) if (dead.has(m.process)) redis.hDel(members, m.id).catch(() => {});
-      return all.filter((m) => !dead.has(m.process)).map(({ id, name }) => ({ id, name }));
+      const present = all.filter((m) => !dead.has(m.process)).map(({ id, name }) => ({ id, name }));
+      // Of processes looking at once, only the one whose HDEL removed a member reports it gone.
+      const removed = await Promise.all(
+        all.map((m) => (dead.has(m.process) ? redis.hDel(members, m.id).catch(() => 0) : 0)),
+      );
+      const gone = all.filter((_, i) => removed[i] === 1).map(({ id, name }) => ({ id, name }));
+      return { present, gone };
     },
     async remember(room, line) {
       const history = key(room, "history");

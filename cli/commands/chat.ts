@@ -112,9 +112,12 @@ export function chatHandler(
       let late = false;
       const welcome = async () => {
         await rooms.join(room, id, name);
-        const [members, history] = await Promise.all([rooms.members(room), rooms.history(room)]);
+        const [{ present, gone }, history] = await Promise.all([rooms.members(room), rooms.history(room)]);
+        // Members of a process that died without its leaves: the pages still open learn it here.
+        for (const m of gone)
+          ws.publish(topic(room), JSON.stringify({ type: "leave", ...m, ts: Date.now() }));
         if (late) return;
-        ws.send(JSON.stringify({ type: "welcome", you: { id, name }, room, members, history }));
+        ws.send(JSON.stringify({ type: "welcome", you: { id, name }, room, members: present, history }));
         ws.publish(topic(room), JSON.stringify({ type: "join", id, name, ts: Date.now() })); // to the others
       };
       let timer: ReturnType<typeof setTimeout> | undefined;
