@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { WebSocket as UndiciWebSocket } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WsClient from "ws";
+import { newKey, upgradeRequest } from "../conformance/http.ts";
 
 const HOST = "127.0.0.1";
 const FIXTURE = fileURLToPath(new URL("../../dist/test/runtime/fixture-mount.js", import.meta.url));
@@ -90,18 +91,7 @@ export function mountSuite(runtime: string, command: string[]): void {
           resolve(Number(m[1]));
         });
         socket.on("error", reject);
-        socket.write(
-          [
-            `GET ${path} HTTP/1.1`,
-            `Host: ${HOST}:${port}`,
-            "Upgrade: websocket",
-            "Connection: Upgrade",
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-            "Sec-WebSocket-Version: 13",
-            ...lines,
-            "\r\n",
-          ].join("\r\n"),
-        );
+        socket.write(upgradeRequest(`${HOST}:${port}`, path, newKey(), lines));
       }),
       "a status line",
     );
